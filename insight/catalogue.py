@@ -1,0 +1,153 @@
+"""All briefings together: load and validate every source, check what they say of
+each other, render their Markdown, and answer the questions the outputs ask."""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from insight.errors import SourceError, SourceErrors
+from insight.load import Loc, Locator, load_file
+from insight.markdown import render_fields
+from insight.model import Briefing, CaseStudy, Delusion, Principle
+from insight.validate import validate_briefing
+
+
+@dataclass(frozen=True)
+class Source:
+    """A validated briefing and where its values stand in its file."""
+
+    path: Path
+    briefing: Briefing
+    locator: Locator
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every briefing, newest first, with the HTML of every Markdown text."""
+
+    sources: list[Source]
+    html: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def briefings(self) -> list[Briefing]:
+        return [source.briefing for source in self.sources]
+
+    def markdown(self, text: str) -> str:
+        """The HTML of a Markdown text from any briefing."""
+        return self.html[text]
+
+    def briefing(self, briefing_id: str) -> Briefing:
+        return self.by_id[briefing_id]
+
+    @cached_property
+    def by_id(self) -> dict[str, Briefing]:
+        return {b.id: b for b in self.briefings}
+
+    def delusions(self) -> Iterator[tuple[Briefing, Delusion]]:
+        return ((b, d) for b in self.briefings for d in b.delusions)
+
+    def principles(self) -> Iterator[tuple[Briefing, Principle]]:
+        return ((b, p) for b in self.briefings for p in b.principles)
+
+    def case_studies(self) -> Iterator[tuple[Briefing, CaseStudy]]:
+        return ((b, c) for b in self.briefings for c in b.case_studies)
+
+    @cached_property
+    def invoked_by(self) -> dict[str, list[Briefing]]:
+        """Principle id -> the briefings that set it out or invoke it."""
+        result: dict[str, list[Briefing]] = defaultdict(list)
+        for briefing in self.briefings:
+            for principle_id in [p.id for p in briefing.principles] + briefing.invokes_principles:
+                result[principle_id].append(briefing)
+        return result
+
+
+def source_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.yaml"))
+
+
+def load_catalogue(files: Iterable[Path], images: Path, *, base: Path | None = None) -> Catalogue:
+    """Load, validate and render every source; raise `SourceErrors` with all problems found."""
+    sources: list[Source] = []
+    errors: list[SourceError] = []
+    for path in files:
+        try:
+            sources.append(load_source(path, display_path(path, base)))
+        except SourceErrors as exc:
+            errors.extend(exc.errors)
+    errors.extend(cross_check(sources))
+    html: dict[str, str] = {}
+    for source in sources:
+        rendered, problems = render_fields(source.briefing, source.locator, images)
+        html.update(rendered)
+        errors.extend(problems)
+    if errors:
+        raise SourceErrors(errors)
+    sources.sort(key=lambda s: (s.briefing.date.first_day, s.briefing.id), reverse=True)
+    return Catalogue(sources, html)
+
+
+def load_source(path: Path, display: str) -> Source:
+    data, locator = load_file(path, display)
+    briefing = validate_briefing(data, locator)
+    if path.stem != briefing.id:
+        raise SourceErrors(
+            [locator.error(("id",), f"id '{briefing.id}' does not match the file name", f"rename the file to {briefing.id}.yaml")]
+        )
+    return Source(path, briefing, locator)
+
+
+def display_path(path: Path, base: Path | None) -> str:
+    base = (base or Path.cwd()).resolve()
+    resolved = path.resolve()
+    return str(resolved.relative_to(base)) if resolved.is_relative_to(base) else str(path)
+
+
+def cross_check(sources: list[Source]) -> list[SourceError]:
+    """Ids unique across the collection, and every reference pointing at something real."""
+    errors: list[SourceError] = []
+    first_seen: dict[tuple[str, str], SourceError] = {}
+    principle_ids: set[str] = set()
+    briefing_ids = {s.briefing.id for s in sources}
+    for source in sources:
+        b, locator = source.briefing, source.locator
+        collections = {"delusions": b.delusions, "principles": b.principles, "case_studies": b.case_studies}
+        for name, items in collections.items():
+            for index, item in enumerate(items):
+                errors.extend(duplicate(first_seen, "item", item.id, locator, (name, index, "id")))
+        for index, section in enumerate(b.sections):
+            errors.extend(duplicate(first_seen, b.id, section.id, locator, ("sections", index, "id")))
+        principle_ids.update(p.id for p in b.principles)
+    for source in sources:
+        b, locator = source.briefing, source.locator
+        for index, ref in enumerate(b.related):
+            if ref == b.id:
+                errors.append(locator.error(("related", index), "a briefing cannot be related to itself"))
+            elif ref not in briefing_ids:
+                errors.append(locator.error(("related", index), f"no briefing has the id '{ref}'", nearest(ref, briefing_ids)))
+        for index, ref in enumerate(b.invokes_principles):
+            if ref not in principle_ids:
+                errors.append(
+                    locator.error(("invokes_principles", index), f"no principle has the id '{ref}'", nearest(ref, principle_ids))
+                )
+    return errors
+
+
+def duplicate(
+    first_seen: dict[tuple[str, str], SourceError], scope: str, item_id: str, locator: Locator, loc: Loc
+) -> list[SourceError]:
+    here = locator.error(loc, "")
+    earlier = first_seen.setdefault((scope, item_id), here)
+    if earlier is here:
+        return []
+    return [locator.error(loc, f"id '{item_id}' is used twice", f"first used at {earlier.path}:{earlier.line}:{earlier.column}")]
+
+
+def nearest(ref: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(ref, sorted(known), n=1, cutoff=0.5)
+    return f"did you mean '{close[0]}'?" if close else ""

@@ -1,0 +1,300 @@
+"""The typed model of a briefing: the single source of truth for every output.
+
+Field descriptions are written for editors: they feed the JSON Schema (inline
+help in their editor) and the field reference in the editors' guide.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=SLUG_PATTERN, max_length=80),
+    Field(description="A stable id: lower-case words joined by hyphens, e.g. 'living-with-austerity'."),
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+MARKDOWN = "insight:markdown"
+"""Marks the text fields that hold Markdown, so the renderer can find every one of them."""
+
+Markdown = Annotated[
+    str,
+    StringConstraints(min_length=1),
+    Field(json_schema_extra={"contentMediaType": "text/markdown"}),
+    MARKDOWN,
+]
+
+
+def parse_money(value: Any) -> Any:
+    """Accept 195, 195.5, '195', '£195' or '£1,195.00'; anything else is left for pydantic to reject."""
+    if isinstance(value, bool):
+        raise ValueError("expected an amount in pounds, such as 195 or '£195.00'")
+    if isinstance(value, int | float):
+        value = str(value)
+    if isinstance(value, str):
+        cleaned = value.strip().removeprefix("£").replace(",", "")
+        if not re.fullmatch(r"\d+(\.\d{1,2})?", cleaned):
+            raise ValueError(f"'{value}' is not an amount in pounds, such as 195 or '£195.00'")
+        try:
+            return Decimal(cleaned)
+        except InvalidOperation:
+            raise ValueError(f"'{value}' is not an amount in pounds") from None
+    return value
+
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(parse_money),
+    Field(ge=0),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0},
+                {"type": "string", "pattern": r"^£?\d{1,3}(,?\d{3})*(\.\d{1,2})?$"},
+            ],
+            "description": "An amount in pounds sterling, e.g. 195 or '£195.00'.",
+        }
+    ),
+]
+
+
+class PublicationDate(BaseModel):
+    """A publication date known to the day, the month or only the year."""
+
+    model_config = ConfigDict(frozen=True)
+
+    year: int = Field(ge=1990, le=2100)
+    month: int | None = Field(default=None, ge=1, le=12)
+    day: int | None = Field(default=None, ge=1, le=31)
+
+    @model_validator(mode="before")
+    @classmethod
+    def from_scalar(cls, value: Any) -> Any:
+        if isinstance(value, date):
+            return {"year": value.year, "month": value.month, "day": value.day}
+        if isinstance(value, int) and not isinstance(value, bool):
+            return {"year": value}
+        if isinstance(value, str):
+            match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value.strip())
+            if not match:
+                raise ValueError(f"'{value}' is not a date; write 2016-08-23, 2016-08 or 2016")
+            year, month, day = (int(part) if part else None for part in match.groups())
+            if day is not None and month is not None:
+                try:
+                    date(year, month, day)
+                except ValueError as exc:
+                    raise ValueError(f"'{value}' is not a real date: {exc}") from None
+            return {"year": year, "month": month, "day": day}
+        if isinstance(value, dict):
+            return value
+        raise ValueError("expected a date such as 2016-08-23, 2016-08 or 2016")
+
+    @property
+    def first_day(self) -> date:
+        """The earliest day the date can mean: for sorting and for PDF metadata."""
+        return date(self.year, self.month or 1, self.day or 1)
+
+    @property
+    def iso(self) -> str:
+        parts = [f"{self.year:04d}"]
+        if self.month:
+            parts.append(f"{self.month:02d}")
+        if self.day:
+            parts.append(f"{self.day:02d}")
+        return "-".join(parts)
+
+    def __str__(self) -> str:
+        if self.month is None:
+            return str(self.year)
+        month = calendar.month_name[self.month]
+        return f"{self.day} {month} {self.year}" if self.day else f"{month} {self.year}"
+
+
+PublicationDateField = Annotated[
+    PublicationDate,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"},
+                {"type": "integer"},
+            ],
+            "description": "Publication date: 2016-08-23, or 2016-08 or 2016 when only that is known.",
+        }
+    ),
+]
+
+
+class Kind(StrEnum):
+    briefing = "briefing"
+    report = "report"
+    paper = "paper"
+
+
+class OrganisationKind(StrEnum):
+    unitary = "unitary authority"
+    county = "county council"
+    district = "district council"
+    metropolitan = "metropolitan district council"
+    london_borough = "London borough"
+    central_government = "central government"
+    overseas_government = "overseas government"
+    care_provider = "care provider"
+    partnership = "partnership"
+    other = "other"
+
+
+class Strict(BaseModel):
+    """Every model rejects keys it does not know, so a misspelt field is an error, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Availability(Strict):
+    free_to_subscribers: bool = Field(
+        description="True when Insight subscribers get the publication free of charge."
+    )
+    price_non_members: Money | None = Field(
+        default=None, description="Price in pounds for organisations that are not members."
+    )
+    price_members: Money | None = Field(
+        default=None, description="Price in pounds for members who do not subscribe to Insight."
+    )
+    note: Text | None = Field(
+        default=None, description="How to obtain it, where the sources say, e.g. how to order."
+    )
+
+    @model_validator(mode="after")
+    def members_pay_no_more(self) -> Availability:
+        if (
+            self.price_members is not None
+            and self.price_non_members is not None
+            and self.price_members > self.price_non_members
+        ):
+            raise ValueError("price_members is higher than price_non_members")
+        return self
+
+
+class Section(Strict):
+    id: Slug = Field(description="Stable anchor for links to this section, e.g. 'digital-opportunity'.")
+    title: Text = Field(description="The section heading, without a number: sections are numbered for you.")
+    body: Markdown = Field(description="The section's text in Markdown (emphasis, links, lists, tables, footnotes).")
+
+
+class Delusion(Strict):
+    id: Slug = Field(description="Stable id, unique across all briefings, e.g. 'delusion-cost-cutting'.")
+    title: Text = Field(description="A short name for the delusion.")
+    belief: Markdown = Field(description="What people wrongly believe, in Markdown.")
+    reality: Markdown = Field(description="What is actually the case, in Markdown.")
+
+
+class Principle(Strict):
+    id: Slug = Field(description="Stable id, unique across all briefings, e.g. 'digital-is-the-means'.")
+    title: Text = Field(description="The principle as a short imperative or statement.")
+    body: Markdown = Field(description="What the principle means in practice, in Markdown.")
+
+
+class CaseStudy(Strict):
+    id: Slug = Field(description="Stable id, unique across all briefings, e.g. 'tandridge-agile-cloud'.")
+    organisation: Text = Field(description="The organisation, as it is commonly named, e.g. 'Tandridge DC'.")
+    organisation_kind: OrganisationKind = Field(description="The kind of organisation, for the explorer's facets.")
+    region: Text | None = Field(default=None, description="Region or country, where known.")
+    title: Text = Field(description="One line on what the organisation did.")
+    summary: Markdown = Field(description="The case study in Markdown.")
+    services: list[Text] = Field(default_factory=list, description="Services affected.")
+    technologies: list[Text] = Field(default_factory=list, description="Technologies used.")
+    customer_groups: list[Text] = Field(default_factory=list, description="Customer groups affected.")
+    drivers: list[Text] = Field(default_factory=list, description="Drivers for the change.")
+    toolkit_components: list[Text] = Field(
+        default_factory=list, description="Components of a toolkit the briefing describes that it used."
+    )
+
+
+class Quote(Strict):
+    text: Text = Field(description="The words quoted, exactly as published, without quotation marks.")
+    speaker: Text = Field(description="Who said it (or 'the authors' for a paper).")
+    role: Text | None = Field(default=None, description="The speaker's role, e.g. 'head of policy'.")
+    organisation: Text | None = Field(default=None, description="The speaker's organisation.")
+    public: bool = Field(
+        default=False, description="True if the quote may appear in the public edition too."
+    )
+
+
+class Contact(Strict):
+    name: Text = Field(description="The contact's name.")
+    role: Text | None = Field(default=None, description="Role or team, e.g. 'Press Office'.")
+    organisation: Text | None = Field(default=None, description="Organisation, e.g. 'Socitm'.")
+    phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()-]{6,20}$")] | None = Field(
+        default=None, description="Telephone number."
+    )
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")] | None = Field(
+        default=None, description="E-mail address."
+    )
+
+
+class Reading(Strict):
+    title: Text = Field(description="Title of the work, as published.")
+    publisher: Text | None = Field(default=None, description="Who published it.")
+    date: Text | None = Field(default=None, description="When, as precisely as known, e.g. 'February 2015'.")
+    note: Text | None = Field(default=None, description="Why it is relevant, in one line.")
+
+
+class Briefing(Strict):
+    id: Slug = Field(description="Stable id; the file must be named after it: <id>.yaml.")
+    title: Text = Field(description="The publication's title.")
+    subtitle: Text | None = Field(default=None, description="Subtitle, printed under the title.")
+    short_title: Text | None = Field(
+        default=None, description="Short title for running headers; the title when not given."
+    )
+    kind: Kind = Field(description="briefing, report or paper.")
+    series: Text = Field(default="Insight", description="The series it belongs to.")
+    date: PublicationDateField = Field(description="Publication date, as precisely as known.")
+    date_note: Text | None = Field(
+        default=None, description="How the date is known, when it is not exact."
+    )
+    publishers: list[Text] = Field(min_length=1, description="Who published it.")
+    partners: list[Text] = Field(
+        default_factory=list, description="Organisations it was published in association with."
+    )
+    extent: Text | None = Field(default=None, description="Length of the original, e.g. '68 pages'.")
+    keywords: list[Text] = Field(default_factory=list, description="Keywords for search and PDF metadata.")
+    provenance: Markdown = Field(
+        description="Where this text comes from and what in it is illustrative, shown to readers."
+    )
+    availability: Availability
+    summary: Markdown = Field(description="The summary shown first and in the catalogue, in Markdown.")
+    key_messages: list[Markdown] = Field(default_factory=list, description="Key messages, one Markdown paragraph each.")
+    sections: list[Section] = Field(default_factory=list, description="The body of the briefing, in order.")
+    delusions: list[Delusion] = Field(default_factory=list, description="Delusions the briefing names.")
+    principles: list[Principle] = Field(default_factory=list, description="Design principles the briefing sets out.")
+    invokes_principles: list[Slug] = Field(
+        default_factory=list, description="Ids of principles set out in other briefings that this one invokes."
+    )
+    case_studies: list[CaseStudy] = Field(default_factory=list, description="Case studies, in order.")
+    quotes: list[Quote] = Field(default_factory=list, description="Quotations, with attribution.")
+    contacts: list[Contact] = Field(default_factory=list, description="'Further information' contacts.")
+    related: list[Slug] = Field(default_factory=list, description="Ids of related briefings in this collection.")
+    further_reading: list[Reading] = Field(
+        default_factory=list, description="Publications outside this collection that the briefing discusses."
+    )
+
+    @property
+    def running_title(self) -> str:
+        return self.short_title or self.title
+

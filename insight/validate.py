@@ -1,0 +1,106 @@
+"""Turn plain data from a source into a `Briefing`, or into errors an editor can act on."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from insight.errors import SourceError, SourceErrors
+from insight.load import Loc, Locator
+from insight.model import Briefing
+
+TYPE_NAMES = {
+    dict: "a mapping",
+    list: "a list",
+    str: "text",
+    bool: "true/false",
+    int: "a number",
+    float: "a number",
+    type(None): "empty",
+}
+
+
+def validate_briefing(data: Any, locator: Locator) -> Briefing:
+    """Validate one loaded source; raise `SourceErrors` with every problem found."""
+    if not isinstance(data, dict):
+        raise SourceErrors(
+            [locator.error((), f"a briefing must be a mapping of fields (id:, title:, ...), not {describe(data)}")]
+        )
+    try:
+        return Briefing.model_validate(data)
+    except ValidationError as exc:
+        raise SourceErrors([translate(err, data, locator) for err in exc.errors()]) from None
+
+
+def translate(err: dict[str, Any], data: Any, locator: Locator) -> SourceError:
+    loc = data_loc(err["loc"], data)
+    field = next((str(part) for part in reversed(loc) if isinstance(part, str)), "briefing")
+    value = err.get("input")
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        known = field_names(Briefing, loc[:-1])
+        close = difflib.get_close_matches(field, known, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'?" if close else f"known fields: {', '.join(known)}"
+        return locator.error(loc, f"unknown field '{field}'", hint, at_key=True)
+    if kind == "missing":
+        return locator.error(loc[:-1], f"missing required field '{field}'")
+    if kind in {"model_type", "dict_type", "model_attributes_type"}:
+        return locator.error(loc, f"'{field}' must be a mapping of fields, not {describe(value)}")
+    if kind == "list_type":
+        return locator.error(loc, f"'{field}' must be a list (lines starting '- '), not {describe(value)}")
+    if kind == "string_type":
+        return locator.error(loc, f"'{field}' must be text, not {describe(value)}")
+    if kind in {"bool_type", "bool_parsing"}:
+        return locator.error(loc, f"'{field}' must be true or false, not {value!r}")
+    if kind == "enum":
+        return locator.error(loc, f"'{value}' is not a valid {field}", f"expected {err['ctx']['expected']}")
+    if kind == "string_pattern_mismatch" and field in {"id", "related", "invokes_principles"} or (
+        kind == "string_pattern_mismatch" and loc and isinstance(loc[-1], int)
+    ):
+        return locator.error(
+            loc, f"'{value}' is not a valid id", "use lower-case words joined by hyphens, e.g. 'living-with-austerity'"
+        )
+    if kind == "string_pattern_mismatch":
+        return locator.error(loc, f"'{value}' is not a valid {field}")
+    if kind == "string_too_short":
+        return locator.error(loc, f"'{field}' is empty")
+    if kind == "too_short":
+        return locator.error(loc, f"'{field}' needs at least one entry")
+    message = err["msg"].removeprefix("Value error, ")
+    return locator.error(loc, f"'{field}': {message}")
+
+
+def data_loc(loc: tuple[Any, ...], data: Any) -> Loc:
+    """Drop the parts of a pydantic error location that name validators, not data."""
+    kept: list[str | int] = []
+    current = data
+    for part in loc:
+        if isinstance(current, dict) and isinstance(part, str):
+            kept.append(part)
+            current = current.get(part)
+        elif isinstance(current, list) and isinstance(part, int):
+            kept.append(part)
+            current = current[part] if part < len(current) else None
+    return tuple(kept)
+
+
+def field_names(model: type[BaseModel], loc: Loc) -> list[str]:
+    """The fields allowed at `loc` inside `model` (the model of the mapping that holds the key)."""
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        annotation = model.model_fields[part].annotation
+        model = next(inner for inner in models_in(annotation))
+    return list(model.model_fields)
+
+
+def models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in get_args(annotation) for m in models_in(arg)] if get_origin(annotation) else []
+
+
+def describe(value: Any) -> str:
+    return TYPE_NAMES.get(type(value), type(value).__name__)
