@@ -56,7 +56,9 @@ def install_debian_packages() -> None:
         sys.exit(f"Please install these Debian packages first: {' '.join(missing)}")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     run_or_exit([*sudo, "apt-get", "update", "-qq"], env=env)
-    run_or_exit([*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], env=env)
+    run_or_exit(
+        [*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], env=env
+    )
 
 
 def debian_package_installed(name: str) -> bool:

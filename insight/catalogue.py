@@ -97,7 +97,13 @@ def load_source(path: Path, display: str) -> Source:
     briefing = validate_briefing(data, locator)
     if path.stem != briefing.id:
         raise SourceErrors(
-            [locator.error(("id",), f"id '{briefing.id}' does not match the file name", f"rename the file to {briefing.id}.yaml")]
+            [
+                locator.error(
+                    ("id",),
+                    f"id '{briefing.id}' does not match the file name",
+                    f"rename the file to {briefing.id}.yaml",
+                )
+            ]
         )
     return Source(path, briefing, locator)
 
@@ -116,36 +122,64 @@ def cross_check(sources: list[Source]) -> list[SourceError]:
     briefing_ids = {s.briefing.id for s in sources}
     for source in sources:
         b, locator = source.briefing, source.locator
-        collections = {"delusions": b.delusions, "principles": b.principles, "case_studies": b.case_studies}
+        collections = {
+            "delusions": b.delusions,
+            "principles": b.principles,
+            "case_studies": b.case_studies,
+        }
         for name, items in collections.items():
             for index, item in enumerate(items):
                 errors.extend(duplicate(first_seen, "item", item.id, locator, (name, index, "id")))
         for index, section in enumerate(b.sections):
-            errors.extend(duplicate(first_seen, b.id, section.id, locator, ("sections", index, "id")))
+            errors.extend(
+                duplicate(first_seen, b.id, section.id, locator, ("sections", index, "id"))
+            )
         principle_ids.update(p.id for p in b.principles)
     for source in sources:
         b, locator = source.briefing, source.locator
         for index, ref in enumerate(b.related):
             if ref == b.id:
-                errors.append(locator.error(("related", index), "a briefing cannot be related to itself"))
+                errors.append(
+                    locator.error(("related", index), "a briefing cannot be related to itself")
+                )
             elif ref not in briefing_ids:
-                errors.append(locator.error(("related", index), f"no briefing has the id '{ref}'", nearest(ref, briefing_ids)))
+                errors.append(
+                    locator.error(
+                        ("related", index),
+                        f"no briefing has the id '{ref}'",
+                        nearest(ref, briefing_ids),
+                    )
+                )
         for index, ref in enumerate(b.invokes_principles):
             if ref not in principle_ids:
                 errors.append(
-                    locator.error(("invokes_principles", index), f"no principle has the id '{ref}'", nearest(ref, principle_ids))
+                    locator.error(
+                        ("invokes_principles", index),
+                        f"no principle has the id '{ref}'",
+                        nearest(ref, principle_ids),
+                    )
                 )
     return errors
 
 
 def duplicate(
-    first_seen: dict[tuple[str, str], SourceError], scope: str, item_id: str, locator: Locator, loc: Loc
+    first_seen: dict[tuple[str, str], SourceError],
+    scope: str,
+    item_id: str,
+    locator: Locator,
+    loc: Loc,
 ) -> list[SourceError]:
     here = locator.error(loc, "")
     earlier = first_seen.setdefault((scope, item_id), here)
     if earlier is here:
         return []
-    return [locator.error(loc, f"id '{item_id}' is used twice", f"first used at {earlier.path}:{earlier.line}:{earlier.column}")]
+    return [
+        locator.error(
+            loc,
+            f"id '{item_id}' is used twice",
+            f"first used at {earlier.path}:{earlier.line}:{earlier.column}",
+        )
+    ]
 
 
 def nearest(ref: str, known: set[str]) -> str:

@@ -30,7 +30,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        print("This is a fault in the pipeline, not in your briefing; run with --debug and report it.", file=sys.stderr)
+        print(
+            "This is a fault in the pipeline, not in your briefing; run with --debug and report it.",
+            file=sys.stderr,
+        )
         return 2
 
 
@@ -39,10 +42,14 @@ def make_parser() -> argparse.ArgumentParser:
         prog="build.py",
         description="Build the Insight briefings: the subscriber site and the PDFs, from briefings/*.yaml.",
     )
-    parser.add_argument("--debug", action="store_true", help="show a traceback on an internal error")
+    parser.add_argument(
+        "--debug", action="store_true", help="show a traceback on an internal error"
+    )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
-    def command(name: str, run: Callable[[Project, argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+    def command(
+        name: str, run: Callable[[Project, argparse.Namespace], int], help: str
+    ) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help, description=help)
         sub.set_defaults(run=run)
         return sub
@@ -52,15 +59,21 @@ def make_parser() -> argparse.ArgumentParser:
         run_check,
         "Validate briefing sources and print every error as file:line:column; exit 1 if there is any.",
     )
-    check.add_argument("files", nargs="*", type=Path, help="sources to check (default: every briefings/*.yaml)")
+    check.add_argument(
+        "files", nargs="*", type=Path, help="sources to check (default: every briefings/*.yaml)"
+    )
     check.add_argument(
         "--format",
         choices=["text", "github"],
         default="text",
         help="'github' prints GitHub Actions annotations, shown on the changed lines of a pull request",
     )
-    command("schema", run_schema, "Regenerate briefings/briefing.schema.json from the model.").add_argument(
-        "--check", action="store_true", help="exit 1 if the committed schema is out of date, writing nothing"
+    command(
+        "schema", run_schema, "Regenerate briefings/briefing.schema.json from the model."
+    ).add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 if the committed schema is out of date, writing nothing",
     )
     command("build", run_build, "Check the sources, then build the site and every PDF.")
     return parser
@@ -72,19 +85,27 @@ def run_check(project: Project, args: argparse.Namespace) -> int:
     if missing:
         report([SourceError(str(f), 1, 1, "no such file") for f in missing], args.format)
         return 1
-    catalogue = project.load(files)
-    print(f"{len(catalogue.briefings)} briefing(s) checked: no errors.", file=sys.stderr)
+    project.check(files)
+    print(f"{len(files)} briefing source(s) checked: no errors.", file=sys.stderr)
     return 0
 
 
 def run_schema(project: Project, args: argparse.Namespace) -> int:
     if args.check:
-        current = project.schema.exists() and project.schema.read_text(encoding="utf-8") == schema_text()
+        current = (
+            project.schema.exists() and project.schema.read_text(encoding="utf-8") == schema_text()
+        )
         if not current:
-            print(f"{project.schema.relative_to(project.root)} is out of date: run 'python build.py schema'", file=sys.stderr)
+            print(
+                f"{project.schema.relative_to(project.root)} is out of date: run 'python build.py schema'",
+                file=sys.stderr,
+            )
         return 0 if current else 1
     changed = write_schema(project.schema)
-    print(f"{project.schema.relative_to(project.root)} {'updated' if changed else 'already up to date'}", file=sys.stderr)
+    print(
+        f"{project.schema.relative_to(project.root)} {'updated' if changed else 'already up to date'}",
+        file=sys.stderr,
+    )
     return 0
 
 

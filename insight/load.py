@@ -55,7 +55,9 @@ def load_file(path: Path, display: str) -> tuple[Any, Locator]:
     text = decode(path.read_bytes(), locator)
     node = compose(text, locator)
     if node is None:
-        raise SourceErrors([locator.error((), "file is empty; a briefing needs at least an id and a title")])
+        raise SourceErrors(
+            [locator.error((), "file is empty; a briefing needs at least an id and a title")]
+        )
     return Builder(locator).build(node, ()), locator
 
 
@@ -85,7 +87,9 @@ def compose(text: str, locator: Locator) -> yaml.Node | None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise SourceErrors([SourceError(locator.path, line, column, *describe_yaml_error(exc))]) from None
+        raise SourceErrors(
+            [SourceError(locator.path, line, column, *describe_yaml_error(exc))]
+        ) from None
     except yaml.YAMLError as exc:
         raise SourceErrors([locator.error((), f"not valid YAML: {exc}")]) from None
     except RecursionError:
@@ -125,7 +129,13 @@ class Builder:
         self.locator.values.setdefault(loc, (node.start_mark.line + 1, node.start_mark.column + 1))
         if not isinstance(node, yaml.ScalarNode) and node.tag not in PLAIN_COLLECTION_TAGS:
             raise SourceErrors(
-                [self.locator.error(loc, f"unsupported YAML tag {node.tag}", "remove the '!' tag")]
+                [
+                    self.locator.error(
+                        loc,
+                        f"unsupported YAML tag {node.tag.replace('tag:yaml.org,2002:', '!!')}",
+                        "remove the '!' tag",
+                    )
+                ]
             )
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, loc)
@@ -146,7 +156,9 @@ class Builder:
                 errors.append(replace_message(where, "a key must be a plain name such as 'title'"))
                 continue
             if key in result:
-                errors.append(replace_message(where, f"key '{key}' appears twice in the same mapping"))
+                errors.append(
+                    replace_message(where, f"key '{key}' appears twice in the same mapping")
+                )
                 continue
             self.locator.keys[(*loc, key)] = (where.line, where.column)
             result[key] = self.build(value_node, (*loc, key))
@@ -159,7 +171,23 @@ class Builder:
             return self.constructor.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
             raise SourceErrors(
-                [self.locator.error(loc, f"unsupported YAML value: {exc.problem}", "use plain text, numbers, lists and mappings")]
+                [
+                    self.locator.error(
+                        loc,
+                        f"unsupported YAML value: {exc.problem}",
+                        "use plain text, numbers, lists and mappings",
+                    )
+                ]
+            ) from None
+        except ValueError as exc:  # a timestamp-shaped value that is no real date, e.g. 2016-02-30
+            raise SourceErrors(
+                [
+                    self.locator.error(
+                        loc,
+                        f"'{node.value}' is not a real date: {exc}",
+                        "write dates as 2016-08-23",
+                    )
+                ]
             ) from None
 
 

@@ -28,7 +28,9 @@ SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[
     str,
     StringConstraints(pattern=SLUG_PATTERN, max_length=80),
-    Field(description="A stable id: lower-case words joined by hyphens, e.g. 'living-with-austerity'."),
+    Field(
+        description="A stable id: lower-case words joined by hyphens, e.g. 'living-with-austerity'."
+    ),
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 MARKDOWN = "insight:markdown"
@@ -192,44 +194,67 @@ class Availability(Strict):
 
 
 class Section(Strict):
-    id: Slug = Field(description="Stable anchor for links to this section, e.g. 'digital-opportunity'.")
-    title: Text = Field(description="The section heading, without a number: sections are numbered for you.")
-    body: Markdown = Field(description="The section's text in Markdown (emphasis, links, lists, tables, footnotes).")
+    id: Slug = Field(
+        description="Stable anchor for links to this section, e.g. 'digital-opportunity'."
+    )
+    title: Text = Field(
+        description="The section heading, without a number: sections are numbered for you."
+    )
+    body: Markdown = Field(
+        description="The section's text in Markdown (emphasis, links, lists, tables, footnotes)."
+    )
 
 
 class Delusion(Strict):
-    id: Slug = Field(description="Stable id, unique across all briefings, e.g. 'delusion-cost-cutting'.")
+    id: Slug = Field(
+        description="Stable id, unique across all briefings, e.g. 'delusion-cost-cutting'."
+    )
     title: Text = Field(description="A short name for the delusion.")
     belief: Markdown = Field(description="What people wrongly believe, in Markdown.")
     reality: Markdown = Field(description="What is actually the case, in Markdown.")
 
 
 class Principle(Strict):
-    id: Slug = Field(description="Stable id, unique across all briefings, e.g. 'digital-is-the-means'.")
+    id: Slug = Field(
+        description="Stable id, unique across all briefings, e.g. 'digital-is-the-means'."
+    )
     title: Text = Field(description="The principle as a short imperative or statement.")
     body: Markdown = Field(description="What the principle means in practice, in Markdown.")
 
 
 class CaseStudy(Strict):
-    id: Slug = Field(description="Stable id, unique across all briefings, e.g. 'tandridge-agile-cloud'.")
-    organisation: Text = Field(description="The organisation, as it is commonly named, e.g. 'Tandridge DC'.")
-    organisation_kind: OrganisationKind = Field(description="The kind of organisation, for the explorer's facets.")
+    id: Slug = Field(
+        description="Stable id, unique across all briefings, e.g. 'tandridge-agile-cloud'."
+    )
+    organisation: Text = Field(
+        description="The organisation, as it is commonly named, e.g. 'Tandridge DC'."
+    )
+    organisation_kind: OrganisationKind = Field(
+        description="The kind of organisation, for the explorer's facets."
+    )
     region: Text | None = Field(default=None, description="Region or country, where known.")
     title: Text = Field(description="One line on what the organisation did.")
     summary: Markdown = Field(description="The case study in Markdown.")
     services: list[Text] = Field(default_factory=list, description="Services affected.")
     technologies: list[Text] = Field(default_factory=list, description="Technologies used.")
-    customer_groups: list[Text] = Field(default_factory=list, description="Customer groups affected.")
+    customer_groups: list[Text] = Field(
+        default_factory=list, description="Customer groups affected."
+    )
     drivers: list[Text] = Field(default_factory=list, description="Drivers for the change.")
     toolkit_components: list[Text] = Field(
-        default_factory=list, description="Components of a toolkit the briefing describes that it used."
+        default_factory=list,
+        description="Components of a toolkit the briefing describes that it used.",
     )
 
 
 class Quote(Strict):
-    text: Text = Field(description="The words quoted, exactly as published, without quotation marks.")
+    text: Text = Field(
+        description="The words quoted, exactly as published, without quotation marks."
+    )
     speaker: Text = Field(description="Who said it (or 'the authors' for a paper).")
-    role: Text | None = Field(default=None, description="The speaker's role, e.g. 'head of policy'.")
+    role: Text | None = Field(
+        default=None, description="The speaker's role, e.g. 'head of policy'."
+    )
     organisation: Text | None = Field(default=None, description="The speaker's organisation.")
     public: bool = Field(
         default=False, description="True if the quote may appear in the public edition too."
@@ -243,15 +268,17 @@ class Contact(Strict):
     phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()-]{6,20}$")] | None = Field(
         default=None, description="Telephone number."
     )
-    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")] | None = Field(
-        default=None, description="E-mail address."
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")] | None = (
+        Field(default=None, description="E-mail address.")
     )
 
 
 class Reading(Strict):
     title: Text = Field(description="Title of the work, as published.")
     publisher: Text | None = Field(default=None, description="Who published it.")
-    date: Text | None = Field(default=None, description="When, as precisely as known, e.g. 'February 2015'.")
+    date: Text | None = Field(
+        default=None, description="When, as precisely as known, e.g. 'February 2015'."
+    )
     note: Text | None = Field(default=None, description="Why it is relevant, in one line.")
 
 
@@ -272,29 +299,50 @@ class Briefing(Strict):
     partners: list[Text] = Field(
         default_factory=list, description="Organisations it was published in association with."
     )
-    extent: Text | None = Field(default=None, description="Length of the original, e.g. '68 pages'.")
-    keywords: list[Text] = Field(default_factory=list, description="Keywords for search and PDF metadata.")
+    extent: Text | None = Field(
+        default=None, description="Length of the original, e.g. '68 pages'."
+    )
+    keywords: list[Text] = Field(
+        default_factory=list, description="Keywords for search and PDF metadata."
+    )
     provenance: Markdown = Field(
         description="Where this text comes from and what in it is illustrative, shown to readers."
     )
     availability: Availability
-    summary: Markdown = Field(description="The summary shown first and in the catalogue, in Markdown.")
-    key_messages: list[Markdown] = Field(default_factory=list, description="Key messages, one Markdown paragraph each.")
-    sections: list[Section] = Field(default_factory=list, description="The body of the briefing, in order.")
-    delusions: list[Delusion] = Field(default_factory=list, description="Delusions the briefing names.")
-    principles: list[Principle] = Field(default_factory=list, description="Design principles the briefing sets out.")
-    invokes_principles: list[Slug] = Field(
-        default_factory=list, description="Ids of principles set out in other briefings that this one invokes."
+    summary: Markdown = Field(
+        description="The summary shown first and in the catalogue, in Markdown."
     )
-    case_studies: list[CaseStudy] = Field(default_factory=list, description="Case studies, in order.")
+    key_messages: list[Markdown] = Field(
+        default_factory=list, description="Key messages, one Markdown paragraph each."
+    )
+    sections: list[Section] = Field(
+        default_factory=list, description="The body of the briefing, in order."
+    )
+    delusions: list[Delusion] = Field(
+        default_factory=list, description="Delusions the briefing names."
+    )
+    principles: list[Principle] = Field(
+        default_factory=list, description="Design principles the briefing sets out."
+    )
+    invokes_principles: list[Slug] = Field(
+        default_factory=list,
+        description="Ids of principles set out in other briefings that this one invokes.",
+    )
+    case_studies: list[CaseStudy] = Field(
+        default_factory=list, description="Case studies, in order."
+    )
     quotes: list[Quote] = Field(default_factory=list, description="Quotations, with attribution.")
-    contacts: list[Contact] = Field(default_factory=list, description="'Further information' contacts.")
-    related: list[Slug] = Field(default_factory=list, description="Ids of related briefings in this collection.")
+    contacts: list[Contact] = Field(
+        default_factory=list, description="'Further information' contacts."
+    )
+    related: list[Slug] = Field(
+        default_factory=list, description="Ids of related briefings in this collection."
+    )
     further_reading: list[Reading] = Field(
-        default_factory=list, description="Publications outside this collection that the briefing discusses."
+        default_factory=list,
+        description="Publications outside this collection that the briefing discusses.",
     )
 
     @property
     def running_title(self) -> str:
         return self.short_title or self.title
-

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from insight.catalogue import Catalogue, load_catalogue, source_files
+from insight.catalogue import Catalogue, display_path, load_catalogue, source_files
+from insight.errors import SourceErrors
 
 PACKAGE = Path(__file__).parent
 ASSETS = PACKAGE / "assets"
@@ -34,6 +35,21 @@ class Project:
     def sources(self) -> list[Path]:
         return source_files(self.briefings)
 
-    def load(self, files: list[Path] | None = None) -> Catalogue:
+    def load(self) -> Catalogue:
         """The validated catalogue; raises `SourceErrors` listing every problem."""
-        return load_catalogue(files or self.sources(), self.images, base=self.root)
+        return load_catalogue(self.sources(), self.images, base=self.root)
+
+    def check(self, files: list[Path]) -> None:
+        """Validate `files` against the rest of the collection, reporting errors in `files` only.
+
+        An editor checking the one file they changed still gets its references to
+        other briefings resolved, without being shown other people's problems.
+        """
+        given = {f.resolve() for f in files}
+        context = [f for f in self.sources() if f.resolve() not in given]
+        try:
+            load_catalogue([*files, *context], self.images, base=self.root)
+        except SourceErrors as exc:
+            shown = {display_path(f, self.root) for f in files}
+            if mine := [e for e in exc.errors if e.path in shown]:
+                raise SourceErrors(mine) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from datetime import date
 from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
@@ -16,6 +17,7 @@ TYPE_NAMES = {
     list: "a list",
     str: "text",
     bool: "true/false",
+    date: "a date",
     int: "a number",
     float: "a number",
     type(None): "empty",
@@ -26,12 +28,31 @@ def validate_briefing(data: Any, locator: Locator) -> Briefing:
     """Validate one loaded source; raise `SourceErrors` with every problem found."""
     if not isinstance(data, dict):
         raise SourceErrors(
-            [locator.error((), f"a briefing must be a mapping of fields (id:, title:, ...), not {describe(data)}")]
+            [
+                locator.error(
+                    (),
+                    f"a briefing must be a mapping of fields (id:, title:, ...), not {describe(data)}",
+                )
+            ]
         )
     try:
         return Briefing.model_validate(data)
     except ValidationError as exc:
-        raise SourceErrors([translate(err, data, locator) for err in exc.errors()]) from None
+        raise SourceErrors(
+            without_echoes([translate(err, data, locator) for err in exc.errors()])
+        ) from None
+
+
+def without_echoes(errors: list[SourceError]) -> list[SourceError]:
+    """Drop "missing 'summary'" when "unknown 'sumary', did you mean 'summary'?" already says it."""
+    suggested = {e.hint.split("'")[1] for e in errors if e.hint.startswith("did you mean")}
+    return [
+        e
+        for e in errors
+        if not (
+            e.message.startswith("missing required field") and e.message.split("'")[1] in suggested
+        )
+    ]
 
 
 def translate(err: dict[str, Any], data: Any, locator: Locator) -> SourceError:
@@ -49,18 +70,26 @@ def translate(err: dict[str, Any], data: Any, locator: Locator) -> SourceError:
     if kind in {"model_type", "dict_type", "model_attributes_type"}:
         return locator.error(loc, f"'{field}' must be a mapping of fields, not {describe(value)}")
     if kind == "list_type":
-        return locator.error(loc, f"'{field}' must be a list (lines starting '- '), not {describe(value)}")
+        return locator.error(
+            loc, f"'{field}' must be a list (lines starting '- '), not {describe(value)}"
+        )
     if kind == "string_type":
         return locator.error(loc, f"'{field}' must be text, not {describe(value)}")
     if kind in {"bool_type", "bool_parsing"}:
-        return locator.error(loc, f"'{field}' must be true or false, not {value!r}")
+        return locator.error(loc, f"'{field}' must be true or false, not {describe(value)}")
     if kind == "enum":
-        return locator.error(loc, f"'{value}' is not a valid {field}", f"expected {err['ctx']['expected']}")
-    if kind == "string_pattern_mismatch" and field in {"id", "related", "invokes_principles"} or (
-        kind == "string_pattern_mismatch" and loc and isinstance(loc[-1], int)
+        return locator.error(
+            loc, f"'{value}' is not a valid {field}", f"expected {err['ctx']['expected']}"
+        )
+    if (
+        (kind == "string_pattern_mismatch"
+        and field in {"id", "related", "invokes_principles"})
+        or (kind == "string_pattern_mismatch" and loc and isinstance(loc[-1], int))
     ):
         return locator.error(
-            loc, f"'{value}' is not a valid id", "use lower-case words joined by hyphens, e.g. 'living-with-austerity'"
+            loc,
+            f"'{value}' is not a valid id",
+            "use lower-case words joined by hyphens, e.g. 'living-with-austerity'",
         )
     if kind == "string_pattern_mismatch":
         return locator.error(loc, f"'{value}' is not a valid {field}")
@@ -99,8 +128,14 @@ def field_names(model: type[BaseModel], loc: Loc) -> list[str]:
 def models_in(annotation: Any) -> list[type[BaseModel]]:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return [annotation]
-    return [m for arg in get_args(annotation) for m in models_in(arg)] if get_origin(annotation) else []
+    return (
+        [m for arg in get_args(annotation) for m in models_in(arg)]
+        if get_origin(annotation)
+        else []
+    )
 
 
 def describe(value: Any) -> str:
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return f"'{value}'"
     return TYPE_NAMES.get(type(value), type(value).__name__)

@@ -52,7 +52,9 @@ def markdown_fields(value: Any, loc: Loc, annotation: Any = None) -> Iterator[tu
     """Every (location, text) in a model whose type is the `Markdown` text type."""
     if isinstance(value, BaseModel):
         for name, info in type(value).model_fields.items():
-            hint = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+            hint = (
+                Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+            )
             yield from markdown_fields(getattr(value, name), (*loc, name), hint)
     elif isinstance(value, list):
         inner = get_args(annotation)[0] if get_origin(annotation) is list else None
@@ -105,5 +107,8 @@ def check_target(kind: str, target: str, images: Path) -> tuple[str, str]:
         )
     file = images.joinpath(*path.parts[1:]).resolve() if path.parts[:1] == ("images",) else None
     if file is None or not file.is_relative_to(images.resolve()) or not file.is_file():
-        return (f"image '{target}' not found", "put the image in briefings/images/ and write images/<file name>")
+        return (
+            f"image '{target}' not found",
+            "put the image in briefings/images/ and write images/<file name>",
+        )
     return "", ""
