@@ -8,8 +8,10 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+from insight.changes import GitError, summarise_changes
 from insight.errors import SourceError, SourceErrors
 from insight.project import Project
+from insight.scaffold import new_briefing, new_case_study
 from insight.schema import schema_text, write_schema
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,6 +78,20 @@ def make_parser() -> argparse.ArgumentParser:
         help="exit 1 if the committed schema is out of date, writing nothing",
     )
     command("build", run_build, "Check the sources, then build the site and every PDF.")
+    new = command("new", run_new, "Start a new source from a commented scaffold.")
+    new.add_argument(
+        "what",
+        choices=["briefing", "case-study"],
+        help="'briefing ID' writes briefings/ID.yaml; 'case-study BRIEFING ID' adds one to a briefing",
+    )
+    new.add_argument(
+        "ids", nargs="+", metavar="ID", help="the new id (after the briefing's, for a case study)"
+    )
+    command(
+        "diff",
+        run_diff,
+        "Summarise, in Markdown for a pull request, what the working tree changes in the content since a git ref.",
+    ).add_argument("ref", help="the git ref to compare with, e.g. origin/main")
     return parser
 
 
@@ -113,6 +129,32 @@ def run_build(project: Project, args: argparse.Namespace) -> int:
     catalogue = project.load()
     write_schema(project.schema)
     print(f"{len(catalogue.briefings)} briefing(s) checked.", file=sys.stderr)
+    return 0
+
+
+def run_new(project: Project, args: argparse.Namespace) -> int:
+    expected = 1 if args.what == "briefing" else 2
+    if len(args.ids) != expected:
+        usage = "new briefing ID" if expected == 1 else "new case-study BRIEFING ID"
+        print(f"usage: build.py {usage}", file=sys.stderr)
+        return 2
+    if args.what == "briefing":
+        path = new_briefing(project.briefings, args.ids[0])
+    else:
+        path = new_case_study(project.briefings, *args.ids)
+    print(
+        f"wrote {path.relative_to(project.root)}: replace each FILL IN, then run 'python build.py check'",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def run_diff(project: Project, args: argparse.Namespace) -> int:
+    try:
+        print(summarise_changes(project.root, args.ref, project.load().briefings))
+    except GitError as exc:
+        print(f"diff: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -169,8 +169,9 @@ class Strict(BaseModel):
 
 
 class Availability(Strict):
-    free_to_subscribers: bool = Field(
-        description="True when Insight subscribers get the publication free of charge."
+    free_to_subscribers: bool | None = Field(
+        default=None,
+        description="True when Insight subscribers get it free of charge; leave out when the sources do not say.",
     )
     price_non_members: Money | None = Field(
         default=None, description="Price in pounds for organisations that are not members."
@@ -290,7 +291,9 @@ class Briefing(Strict):
         default=None, description="Short title for running headers; the title when not given."
     )
     kind: Kind = Field(description="briefing, report or paper.")
-    series: Text = Field(default="Insight", description="The series it belongs to.")
+    series: Text | None = Field(
+        default=None, description="The series it belongs to, e.g. 'Insight'; leave out if none."
+    )
     date: PublicationDateField = Field(description="Publication date, as precisely as known.")
     date_note: Text | None = Field(
         default=None, description="How the date is known, when it is not exact."

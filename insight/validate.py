@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
 from datetime import date
 from typing import Any, get_args, get_origin
 
@@ -11,6 +12,8 @@ from pydantic import BaseModel, ValidationError
 from insight.errors import SourceError, SourceErrors
 from insight.load import Loc, Locator
 from insight.model import Briefing
+
+PLACEHOLDER = "FILL IN"
 
 TYPE_NAMES = {
     dict: "a mapping",
@@ -35,12 +38,37 @@ def validate_briefing(data: Any, locator: Locator) -> Briefing:
                 )
             ]
         )
+    unfilled = dict(placeholders(data, ()))
+    errors = [
+        locator.error(
+            loc, f"{field_label(loc)} still holds its placeholder", " ".join(text.split())
+        )
+        for loc, text in unfilled.items()
+    ]
     try:
-        return Briefing.model_validate(data)
+        briefing = Briefing.model_validate(data)
     except ValidationError as exc:
-        raise SourceErrors(
-            without_echoes([translate(err, data, locator) for err in exc.errors()])
-        ) from None
+        # A placeholder's own type error would only repeat "fill this in".
+        errors += [
+            translate(err, data, locator)
+            for err in exc.errors()
+            if data_loc(err["loc"], data) not in unfilled
+        ]
+    if errors:
+        raise SourceErrors(without_echoes(errors))
+    return briefing
+
+
+def placeholders(value: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    """Text a scaffold left for the editor to replace (see `insight.scaffold`)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from placeholders(item, (*loc, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from placeholders(item, (*loc, index))
+    elif isinstance(value, str) and value.startswith(PLACEHOLDER):
+        yield loc, value
 
 
 def without_echoes(errors: list[SourceError]) -> list[SourceError]:
@@ -81,10 +109,8 @@ def translate(err: dict[str, Any], data: Any, locator: Locator) -> SourceError:
         return locator.error(
             loc, f"'{value}' is not a valid {field}", f"expected {err['ctx']['expected']}"
         )
-    if (
-        (kind == "string_pattern_mismatch"
-        and field in {"id", "related", "invokes_principles"})
-        or (kind == "string_pattern_mismatch" and loc and isinstance(loc[-1], int))
+    if (kind == "string_pattern_mismatch" and field in {"id", "related", "invokes_principles"}) or (
+        kind == "string_pattern_mismatch" and loc and isinstance(loc[-1], int)
     ):
         return locator.error(
             loc,
@@ -99,6 +125,13 @@ def translate(err: dict[str, Any], data: Any, locator: Locator) -> SourceError:
         return locator.error(loc, f"'{field}' needs at least one entry")
     message = err["msg"].removeprefix("Value error, ")
     return locator.error(loc, f"'{field}': {message}")
+
+
+def field_label(loc: Loc) -> str:
+    """'title', or 'key_messages' item 2 for the second entry of a list."""
+    if loc and isinstance(loc[-1], int) and len(loc) > 1:
+        return f"'{loc[-2]}' item {loc[-1] + 1}"
+    return f"'{loc[-1]}'" if loc else "the briefing"
 
 
 def data_loc(loc: tuple[Any, ...], data: Any) -> Loc:

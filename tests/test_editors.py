@@ -1,0 +1,149 @@
+"""The editors' tools: scaffolds that `check` guides to completion, and plain-language diffs."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from insight.catalogue import load_catalogue
+from insight.changes import summarise_changes
+from insight.errors import SourceErrors
+from insight.scaffold import new_briefing, new_case_study
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+FILLED = {
+    "FILL IN: the publication's title": "Scaffolded",
+    "FILL IN: briefing, report or paper": "briefing",
+    "FILL IN: 2016-08-23, or 2016-08 or 2016 when only that is known": "2016-08",
+    "FILL IN: the organisation, e.g. 'Tandridge District Council'": "Example Council",
+    "FILL IN: e.g. district council, county council, unitary authority": "district council",
+}
+
+
+def fill_placeholders(path: Path) -> None:
+    """Do what an editor does: replace every FILL IN with real text."""
+    text = path.read_text()
+    for placeholder, value in FILLED.items():
+        text = text.replace(placeholder, value)
+    path.write_text(text.replace("FILL IN: ", "Filled in: "))
+
+
+def errors_of(path: Path) -> list[str]:
+    try:
+        load_catalogue([path], path.parent / "images", base=path.parent)
+    except SourceErrors as exc:
+        return [str(e) for e in exc.errors]
+    return []
+
+
+def test_a_new_briefing_lists_each_placeholder_until_filled(tmp_path: Path) -> None:
+    path = new_briefing(tmp_path, "scaffolded")
+    errors = errors_of(path)
+    assert len(errors) == 7
+    assert errors[0] == (
+        "scaffolded.yaml:6:8: error: 'title' still holds its placeholder "
+        "(FILL IN: the publication's title)"
+    )
+    fill_placeholders(path)
+    assert errors_of(path) == []
+
+
+def test_a_new_briefing_never_overwrites_one(tmp_path: Path) -> None:
+    new_briefing(tmp_path, "scaffolded")
+    with pytest.raises(SourceErrors) as raised:
+        new_briefing(tmp_path, "scaffolded")
+    assert "a briefing with this id already exists" in str(raised.value.errors[0])
+
+
+def test_a_new_id_must_be_a_slug(tmp_path: Path) -> None:
+    with pytest.raises(SourceErrors) as raised:
+        new_briefing(tmp_path, "Not A Slug")
+    assert "'Not A Slug' is not a valid id" in str(raised.value.errors[0])
+
+
+def test_a_new_case_study_is_added_to_the_briefing_keeping_its_comments(tmp_path: Path) -> None:
+    source = tmp_path / "minimal.yaml"
+    shutil.copy(FIXTURES / "valid" / "minimal.yaml", source)
+    new_case_study(tmp_path, "minimal", "first-case")
+    new_case_study(tmp_path, "minimal", "second-case")
+    text = source.read_text()
+    assert text.startswith("# The smallest valid briefing")
+    assert text.count("case_studies:") == 1
+    assert len(errors_of(source)) == 8  # four placeholders in each case study
+    fill_placeholders(source)
+    assert errors_of(source) == []
+    [briefing] = load_catalogue([source], tmp_path / "images", base=tmp_path).briefings
+    assert [c.id for c in briefing.case_studies] == ["first-case", "second-case"]
+
+
+def test_a_duplicate_case_study_is_refused(tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "valid" / "minimal.yaml", tmp_path / "minimal.yaml")
+    new_case_study(tmp_path, "minimal", "first-case")
+    with pytest.raises(SourceErrors) as raised:
+        new_case_study(tmp_path, "minimal", "first-case")
+    assert "a case study 'first-case' already exists" in str(raised.value.errors[0])
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=Editor", "-c", "user.email=editor@example.org", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A repository whose first commit holds the minimal briefing."""
+    (tmp_path / "briefings").mkdir()
+    shutil.copy(FIXTURES / "valid" / "minimal.yaml", tmp_path / "briefings" / "minimal.yaml")
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "first")
+    return tmp_path
+
+
+def current(repo: Path) -> list:
+    files = sorted((repo / "briefings").glob("*.yaml"))
+    return load_catalogue(files, repo / "briefings" / "images", base=repo).briefings
+
+
+def test_diff_reports_no_change_for_an_untouched_tree(repo: Path) -> None:
+    assert "No content changes." in summarise_changes(repo, "main", current(repo))
+
+
+def test_diff_summarises_prices_case_studies_and_new_briefings(repo: Path) -> None:
+    source = repo / "briefings" / "minimal.yaml"
+    text = source.read_text().replace(
+        "  free_to_subscribers: true\n",
+        "  free_to_subscribers: true\n  price_non_members: 195\n  price_members: 150\n",
+    )
+    source.write_text(text.replace('"A minimal briefing"', '"A minimal briefing, revised"'))
+    new_case_study(repo / "briefings", "minimal", "example-case")
+    fill_placeholders(source)
+    shutil.copy(FIXTURES / "valid" / "minimal.yaml", repo / "briefings" / "second.yaml")
+    second = repo / "briefings" / "second.yaml"
+    second.write_text(second.read_text().replace("id: minimal", "id: second"))
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "second")
+
+    summary = summarise_changes(repo, "HEAD~1", current(repo))
+
+    assert summary.splitlines()[0] == "## Content changes since `HEAD~1`"
+    assert "### Briefings added\n- *A minimal briefing* (`second`): briefing, 23 August 2016" in summary
+    assert "### Changed: *A minimal briefing, revised* (`minimal`)" in summary
+    assert "- **Title**: “A minimal briefing” → “A minimal briefing, revised”" in summary
+    assert "- **Price for non-members**: none → £195" in summary
+    assert "- **Price for members**: none → £150" in summary
+    assert "- **Case studies**: added Example Council: *Filled in: one line on what the organisation did* (`example-case`)" in summary
+
+
+def test_diff_reports_a_removed_briefing(repo: Path) -> None:
+    (repo / "briefings" / "minimal.yaml").unlink()
+    summary = summarise_changes(repo, "main", [])
+    assert "### Briefings removed\n- *A minimal briefing* (`minimal`)" in summary
