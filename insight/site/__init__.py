@@ -1,0 +1,1 @@
+"""The subscriber site: an MkDocs plugin that turns the catalogue into pages."""

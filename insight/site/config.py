@@ -1,0 +1,13 @@
+"""The plugin's options, as written under `plugins: - insight:` in mkdocs.yml."""
+
+from __future__ import annotations
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+
+
+class InsightConfig(base.Config):
+    # A project folder rather than separate source and PDF folders, so that where
+    # things live is said once, in insight.project.Project; tests point it at fixtures.
+    project = c.Optional(c.Dir(exists=True))
+    """The folder holding briefings/ and build/pdf/; default: the folder of mkdocs.yml."""

@@ -1,0 +1,91 @@
+"""The case-study explorer's data: facets with counts, and the geometry of its charts.
+
+The browser filters with the facet values written on each case study (see
+explorer.js); the counts and charts here are what the page shows before any filter.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from insight.catalogue import Catalogue
+from insight.model import CaseStudy
+
+# Field of CaseStudy -> label shown above its facet.
+FACETS = {
+    "organisation_kind": "Kind of organisation",
+    "services": "Service",
+    "technologies": "Technology",
+    "customer_groups": "Customer group",
+    "drivers": "Driver",
+}
+CHARTED = ("drivers", "services")
+
+# Chart geometry, in SVG user units.
+LABEL_WIDTH = 190
+BAR_SPACE = 280
+ROW_HEIGHT = 26
+BAR_HEIGHT = 16
+
+
+@dataclass(frozen=True)
+class Facet:
+    field: str
+    label: str
+    counts: list[tuple[str, int]]
+    """(value, number of case studies with it), most frequent first."""
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    count: int
+    y: int
+    length: float
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    bars: list[Bar]
+    label_width: int = LABEL_WIDTH
+    bar_height: int = BAR_HEIGHT
+
+    @property
+    def width(self) -> int:
+        return LABEL_WIDTH + BAR_SPACE + 40
+
+    @property
+    def height(self) -> int:
+        return ROW_HEIGHT * max(len(self.bars), 1) + 8
+
+
+def explorer(catalogue: Catalogue) -> dict[str, Any]:
+    """What the explorer template needs: each case study with its facet values, facets, charts."""
+    cases = [(b, c, facet_values(c)) for b, c in catalogue.case_studies()]
+    facets = [facet(name, label, [values for *_, values in cases]) for name, label in FACETS.items()]
+    charts = [chart(f) for f in facets if f.field in CHARTED]
+    return {"cases": cases, "facets": facets, "charts": charts}
+
+
+def facet_values(case: CaseStudy) -> dict[str, list[str]]:
+    values = {name: getattr(case, name) for name in FACETS}
+    return {name: value if isinstance(value, list) else [str(value)] for name, value in values.items()}
+
+
+def facet(name: str, label: str, all_values: list[dict[str, list[str]]]) -> Facet:
+    counts = Counter(value for values in all_values for value in set(values[name]))
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
+    return Facet(name, label, ordered)
+
+
+def chart(facet: Facet) -> Chart:
+    """A horizontal bar chart of how many case studies have each value of `facet`."""
+    most = max((count for _, count in facet.counts), default=1)
+    bars = [
+        Bar(value, count, index * ROW_HEIGHT, BAR_SPACE * count / most)
+        for index, (value, count) in enumerate(facet.counts)
+    ]
+    return Chart(f"Case studies by {facet.label.lower()}", bars)

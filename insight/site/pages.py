@@ -1,0 +1,113 @@
+"""Which pages the site generates from the catalogue, and where they sit in the navigation.
+
+Pages are data: a source path in the docs tree, a title, the template that renders
+it and what the template needs. Nothing here knows about HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from insight.catalogue import Catalogue
+from insight.model import Briefing, CaseStudy, Kind
+from insight.site.facets import explorer
+
+CATALOGUE = "briefings/index.md"
+ORGANISATIONS = "organisations/index.md"
+NavItem = str | dict[str, Any]
+
+KIND_HEADINGS = {Kind.report: "Reports", Kind.briefing: "Briefings", Kind.paper: "Papers"}
+
+
+@dataclass(frozen=True)
+class Page:
+    src_uri: str
+    title: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """Everything the collection says about one organisation, gathered across briefings."""
+
+    slug: str
+    name: str
+    case_studies: list[tuple[Briefing, CaseStudy]]
+
+    @property
+    def kinds(self) -> list[str]:
+        return sorted({str(c.organisation_kind) for _, c in self.case_studies})
+
+    @property
+    def regions(self) -> list[str]:
+        return sorted({c.region for _, c in self.case_studies if c.region})
+
+
+def site_pages(catalogue: Catalogue) -> list[Page]:
+    """Every generated page, in navigation order within each section."""
+    organisations = gather_organisations(catalogue)
+    by_kind = {
+        heading: [b for b in catalogue.briefings if b.kind is kind]
+        for kind, heading in KIND_HEADINGS.items()
+    }
+    return [
+        Page(CATALOGUE, "All briefings", "catalogue.md", {"groups": by_kind}),
+        *(Page(briefing_uri(b.id), b.title, "briefing.md", {"briefing": b}) for b in catalogue.briefings),
+        Page("delusions.md", "Delusions", "delusions.md", {"items": list(catalogue.delusions())}),
+        Page("principles.md", "Principles", "principles.md", {"items": list(catalogue.principles())}),
+        Page("case-studies.md", "Case-study explorer", "explorer.md", explorer(catalogue)),
+        Page(ORGANISATIONS, "All organisations", "organisations.md", {"organisations": organisations}),
+        *(
+            Page(organisation_uri(o.name), o.name, "organisation.md", {"organisation": o})
+            for o in organisations
+        ),
+    ]
+
+
+def navigation(nav: list[NavItem], pages: list[Page]) -> list[NavItem]:
+    """The nav of mkdocs.yml, with each generated index page made into a section of its pages.
+
+    `- Briefings: briefings/index.md` becomes a 'Briefings' section holding that index
+    and then every page generated under briefings/.
+    """
+    return [expand(item, pages) for item in nav]
+
+
+def expand(item: NavItem, pages: list[Page]) -> NavItem:
+    if not isinstance(item, dict) or len(item) != 1:
+        return item
+    [(title, target)] = item.items()
+    if isinstance(target, list):
+        return {title: navigation(target, pages)}
+    if target not in (CATALOGUE, ORGANISATIONS):
+        return item
+    folder = target.removesuffix("index.md")
+    children = [p for p in pages if p.src_uri.startswith(folder) and p.src_uri != target]
+    # Nav titles are inserted into the theme as HTML, so plain-text titles are escaped.
+    return {title: [target, *({html.escape(p.title): p.src_uri} for p in children)]}
+
+
+def gather_organisations(catalogue: Catalogue) -> list[Organisation]:
+    """Organisations A to Z; case studies whose names make the same slug are one organisation."""
+    cases: dict[str, list[tuple[Briefing, CaseStudy]]] = defaultdict(list)
+    for briefing, case in catalogue.case_studies():
+        cases[slugify(case.organisation)].append((briefing, case))
+    organisations = [Organisation(slug, found[0][1].organisation, found) for slug, found in cases.items()]
+    return sorted(organisations, key=lambda o: o.name.casefold())
+
+
+def briefing_uri(briefing_id: str) -> str:
+    return f"briefings/{briefing_id}.md"
+
+
+def organisation_uri(name: str) -> str:
+    return f"organisations/{slugify(name)}.md"
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "organisation"

@@ -1,0 +1,99 @@
+"""The MkDocs plugin `insight`: generates the subscriber site's pages from the briefing sources.
+
+    plugins:
+      - search
+      - insight
+
+Each event does one thing: on_config loads the catalogue and fills in the
+navigation, on_files adds the generated pages and the files they publish, on_serve
+watches the sources so that `mkdocs serve` rebuilds when a briefing changes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.livereload import LiveReloadServer
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files
+
+from insight.catalogue import Catalogue
+from insight.errors import SourceErrors
+from insight.project import ASSETS, Project
+from insight.site.config import InsightConfig
+from insight.site.pages import Page, navigation, site_pages
+from insight.site.render import IMAGES, render_page
+
+log = get_plugin_logger(__name__)
+
+SITE_ASSETS = Path(__file__).parent / "assets"
+PUBLISHED_ASSETS = "assets/insight/"
+STYLESHEET = PUBLISHED_ASSETS + "insight.css"
+SCRIPT = PUBLISHED_ASSETS + "explorer.js"
+
+
+class InsightPlugin(BasePlugin[InsightConfig]):
+    def __init__(self) -> None:
+        self.project: Project | None = None
+        self.catalogue: Catalogue | None = None
+        self.pages: list[Page] = []
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self.project = Project(Path(self.config.project or Path(config.config_file_path).parent))
+        self.catalogue = load_or_abort(self.project)
+        self.pages = site_pages(self.catalogue)
+        if config.nav:
+            config.nav = navigation(config.nav, self.pages)
+        config.extra_css.append(STYLESHEET)
+        config.extra_javascript.append(SCRIPT)
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        assert self.project and self.catalogue, "on_config runs first"
+        for src_uri, path in published(self.project, [b.id for b in self.catalogue.briefings]):
+            files.append(File.generated(config, src_uri, abs_src_path=str(path)))
+        generated = [(page, File.generated(config, page.src_uri, content="")) for page in self.pages]
+        for _, file in generated:
+            files.append(file)
+        # Rendered once every file exists, so that pages can link to each other.
+        for page, file in generated:
+            file.content_string = render_page(page, file, files, self.catalogue)
+        return files
+
+    def on_serve(
+        self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: object
+    ) -> LiveReloadServer:
+        assert self.project, "on_config runs first"
+        for folder in (self.project.briefings, self.project.pdf_dir):
+            if folder.is_dir():
+                server.watch(str(folder))
+        return server
+
+
+def load_or_abort(project: Project) -> Catalogue:
+    """The catalogue, or every source error logged (file:line:column) and the build stopped."""
+    try:
+        return project.load()
+    except SourceErrors as exc:
+        for error in exc.errors:
+            log.error(str(error))
+        raise PluginError(
+            f"{len(exc.errors)} error(s) in the briefing sources: fix them and build again"
+        ) from None
+
+
+def published(project: Project, briefing_ids: list[str]) -> list[tuple[str, Path]]:
+    """(site path, file) for the stylesheet, script, fonts, source images and built PDFs."""
+    files = [(PUBLISHED_ASSETS + p.name, p) for p in sorted(SITE_ASSETS.iterdir())]
+    files += [(f"{PUBLISHED_ASSETS}fonts/{p.name}", p) for p in sorted((ASSETS / "fonts").glob("*.woff2"))]
+    if project.images.is_dir():
+        files += [
+            (IMAGES + p.relative_to(project.images).as_posix(), p)
+            for p in sorted(project.images.rglob("*"))
+            if p.is_file()
+        ]
+    pdfs = [project.pdf_dir / f"{briefing_id}.pdf" for briefing_id in briefing_ids]
+    files += [(f"pdf/{p.name}", p) for p in pdfs if p.is_file()]
+    return files

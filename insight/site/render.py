@@ -1,0 +1,83 @@
+"""Render a generated page's Markdown source from its template.
+
+Templates write Markdown headings (for the page's title, table of contents and
+anchors) and raw HTML blocks for everything else. Python-Markdown passes a raw
+HTML block through untouched, so the pandoc HTML of source fields reaches the
+reader exactly as the PDFs have it, and no text from a source is read as Markdown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
+from mkdocs.structure.files import File, Files
+from mkdocs.utils import get_relative_url
+
+from insight.catalogue import Catalogue
+from insight.site.pages import Page, briefing_uri, organisation_uri
+
+IMAGES = "images/"
+"""Where the site publishes briefings/images/; source fields write `images/<file>`."""
+
+# Python-Markdown's backslash escapes; '<', '>' and '&' are escaped as HTML entities instead.
+MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!])")
+
+ENV = Environment(
+    loader=PackageLoader("insight.site"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+    undefined=StrictUndefined,
+)
+
+
+def render_page(page: Page, file: File, files: Files, catalogue: Catalogue) -> str:
+    """The Markdown source of `page`, to be published as `file` among `files`."""
+    template = ENV.get_template(page.template)
+    return template.render(
+        page.context,
+        title=page.title,
+        catalogue=catalogue,
+        url=linker(file, files),
+        exists=lambda src_uri: files.get_file_from_path(src_uri) is not None,
+        markdown=markdown_renderer(file, catalogue),
+        briefing_uri=briefing_uri,
+        organisation_uri=organisation_uri,
+    )
+
+
+def linker(file: File, files: Files) -> Callable[[str, str], str]:
+    """url(src_uri, anchor): a relative link from `file` to another file of the site."""
+
+    def url(src_uri: str, anchor: str = "") -> str:
+        target = files.get_file_from_path(src_uri)
+        if target is None:  # a template links to a page that does not exist: our bug
+            raise LookupError(f"{file.src_uri} links to {src_uri}, which the site does not have")
+        return get_relative_url(target.url, file.url) + (f"#{anchor}" if anchor else "")
+
+    return url
+
+
+def markdown_renderer(file: File, catalogue: Catalogue) -> Callable[[str], Markup]:
+    """markdown(text): the pandoc HTML of a source field, with image paths made relative to `file`."""
+    images = get_relative_url(IMAGES, file.url).rstrip("/") + "/"
+
+    def markdown(text: str) -> Markup:
+        # `<img src="` only ever starts a real tag: pandoc escapes '<' in text.
+        html = catalogue.markdown(text).replace(f'<img src="{IMAGES}', f'<img src="{images}')
+        return Markup(html)
+
+    return markdown
+
+
+def heading(text: str) -> Markup:
+    """Plain text made safe to write as a Markdown heading: read literally, never as markup."""
+    # Backslashes first: the entities that escaping makes (&#39;) must stay entities.
+    return escape(MARKDOWN_PUNCTUATION.sub(r"\\\1", text))
+
+
+ENV.filters["heading"] = heading
