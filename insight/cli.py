@@ -12,7 +12,7 @@ from insight.changes import GitError, summarise_changes
 from insight.errors import SourceError, SourceErrors
 from insight.project import Project
 from insight.scaffold import new_briefing, new_case_study
-from insight.schema import schema_text, write_schema
+from insight.schema import generated_files, stale_files, write_generated
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,7 +71,9 @@ def make_parser() -> argparse.ArgumentParser:
         help="'github' prints GitHub Actions annotations, shown on the changed lines of a pull request",
     )
     command(
-        "schema", run_schema, "Regenerate briefings/briefing.schema.json from the model."
+        "schema",
+        run_schema,
+        "Regenerate the files made from the model: the JSON Schema in briefings/ and the field reference in CONTRIBUTING.md.",
     ).add_argument(
         "--check",
         action="store_true",
@@ -107,27 +109,23 @@ def run_check(project: Project, args: argparse.Namespace) -> int:
 
 
 def run_schema(project: Project, args: argparse.Namespace) -> int:
+    names = ", ".join(str(p.relative_to(project.root)) for p in generated_files(project.root))
     if args.check:
-        current = (
-            project.schema.exists() and project.schema.read_text(encoding="utf-8") == schema_text()
-        )
-        if not current:
+        stale = stale_files(project.root)
+        for path in stale:
             print(
-                f"{project.schema.relative_to(project.root)} is out of date: run 'python build.py schema'",
+                f"{path.relative_to(project.root)} is out of date: run 'python build.py schema'",
                 file=sys.stderr,
             )
-        return 0 if current else 1
-    changed = write_schema(project.schema)
-    print(
-        f"{project.schema.relative_to(project.root)} {'updated' if changed else 'already up to date'}",
-        file=sys.stderr,
-    )
+        return 1 if stale else 0
+    written = write_generated(project.root)
+    print(f"{'updated' if written else 'already up to date'}: {names}", file=sys.stderr)
     return 0
 
 
 def run_build(project: Project, args: argparse.Namespace) -> int:
     catalogue = project.load()
-    write_schema(project.schema)
+    write_generated(project.root)
     print(f"{len(catalogue.briefings)} briefing(s) checked.", file=sys.stderr)
     return 0
 

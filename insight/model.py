@@ -284,7 +284,7 @@ class Reading(Strict):
 
 
 class Briefing(Strict):
-    id: Slug = Field(description="Stable id; the file must be named after it: <id>.yaml.")
+    id: Slug = Field(description="Stable id; the file must be named after it: `<id>.yaml`.")
     title: Text = Field(description="The publication's title.")
     subtitle: Text | None = Field(default=None, description="Subtitle, printed under the title.")
     short_title: Text | None = Field(
@@ -311,7 +311,7 @@ class Briefing(Strict):
     provenance: Markdown = Field(
         description="Where this text comes from and what in it is illustrative, shown to readers."
     )
-    availability: Availability
+    availability: Availability = Field(description="Who can have it, and at what price.")
     summary: Markdown = Field(
         description="The summary shown first and in the catalogue, in Markdown."
     )

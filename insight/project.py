@@ -25,10 +25,6 @@ class Project:
         return self.briefings / "images"
 
     @property
-    def schema(self) -> Path:
-        return self.briefings / "briefing.schema.json"
-
-    @property
     def pdf_dir(self) -> Path:
         return self.root / "build" / "pdf"
 

@@ -1,10 +1,12 @@
-"""The JSON Schema of a briefing source, generated from the model, for editors' tools."""
+"""Files generated from the model and committed, for editors: the JSON Schema their
+tools validate against, and the field reference in CONTRIBUTING.md."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+from insight.fieldref import with_reference
 from insight.model import Briefing
 
 SCHEMA_HEADER = "# yaml-language-server: $schema=briefing.schema.json"
@@ -19,10 +21,27 @@ def schema_text() -> str:
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 
-def write_schema(path: Path) -> bool:
-    """Write the schema if it changed; True when the file was rewritten."""
-    text = schema_text()
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return False
-    path.write_text(text, encoding="utf-8")
-    return True
+def generated_files(root: Path) -> dict[Path, str]:
+    """Each generated file and the text it should have now."""
+    guide = root / "CONTRIBUTING.md"
+    return {
+        root / "briefings" / "briefing.schema.json": schema_text(),
+        guide: with_reference(guide.read_text(encoding="utf-8")),
+    }
+
+
+def stale_files(root: Path) -> list[Path]:
+    return [
+        path
+        for path, text in generated_files(root).items()
+        if not path.exists() or path.read_text(encoding="utf-8") != text
+    ]
+
+
+def write_generated(root: Path) -> list[Path]:
+    """Rewrite the generated files that are out of date; return those rewritten."""
+    stale = stale_files(root)
+    for path, text in generated_files(root).items():
+        if path in stale:
+            path.write_text(text, encoding="utf-8")
+    return stale
