@@ -27,14 +27,19 @@ STYLESHEET = Path(__file__).parent / "print.css"
 PDF_VARIANT = "pdf/ua-1"
 
 
-def build_pdfs(project: Project, catalogue: Catalogue, ids: Iterable[str] | None = None) -> list[Path]:
+def build_pdfs(
+    project: Project, catalogue: Catalogue, ids: Iterable[str] | None = None
+) -> list[Path]:
     """Write build/pdf/<id>.pdf for the given briefings (default: all); return the paths."""
     wanted = list(ids) if ids is not None else [b.id for b in catalogue.briefings]
     unknown = [i for i in wanted if i not in catalogue.by_id]
     if unknown:
         known = ", ".join(sorted(catalogue.by_id))
         raise SourceErrors(
-            [SourceError(i, 1, 1, f"no briefing has the id '{i}'", f"known ids: {known}") for i in unknown]
+            [
+                SourceError(i, 1, 1, f"no briefing has the id '{i}'", f"known ids: {known}")
+                for i in unknown
+            ]
         )
     written = []
     for briefing_id in wanted:

@@ -7,8 +7,8 @@ parts, so their titles and numbers cannot disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -31,14 +31,18 @@ class Part:
 def briefing_html(catalogue: Catalogue, briefing: Briefing) -> str:
     """The complete print HTML of `briefing`, with its Markdown already rendered by pandoc."""
     parts = contents(briefing)
-    return environment().get_template("briefing.html").render(
-        b=briefing,
-        markdown=catalogue.markdown,
-        contents=parts,
-        part={p.anchor: p for p in parts},
-        quotes_after=place_quotes(briefing),
-        invoked=invoked_principles(catalogue, briefing),
-        related=[catalogue.briefing(ref) for ref in briefing.related],
+    return (
+        environment()
+        .get_template("briefing.html")
+        .render(
+            b=briefing,
+            markdown=catalogue.markdown,
+            contents=parts,
+            part={p.anchor: p for p in parts},
+            quotes_after=place_quotes(briefing),
+            invoked=invoked_principles(catalogue, briefing),
+            related=[catalogue.briefing(ref) for ref in briefing.related],
+        )
     )
 
 
@@ -63,19 +67,37 @@ def contents(briefing: Briefing) -> list[Part]:
 
 
 def place_quotes(briefing: Briefing) -> dict[str, list[Quote]]:
-    """Part anchor -> the pull quotes printed at its end: one after each section, in order,
-    any left over after the last, so that quotes break up the text instead of piling up."""
-    slots = [f"section-{s.id}" for s in briefing.sections] or ["summary"]
+    """Part anchor -> the pull quotes printed at its end: one after each section in order,
+    starting after the summary when there are more quotes than sections, so that quotes
+    break up the text instead of piling up; any still left over follow the last section."""
+    sections = [f"section-{s.id}" for s in briefing.sections]
+    slots = sections if 0 < len(briefing.quotes) <= len(sections) else ["summary", *sections]
     placed: dict[str, list[Quote]] = {slot: [] for slot in slots}
     for index, quote in enumerate(briefing.quotes):
         placed[slots[min(index, len(slots) - 1)]].append(quote)
     return placed
 
 
-def invoked_principles(catalogue: Catalogue, briefing: Briefing) -> list[tuple[Briefing, Principle]]:
+def invoked_principles(
+    catalogue: Catalogue, briefing: Briefing
+) -> list[tuple[Briefing, Principle]]:
     """Principles set out in other briefings that this one draws on, with where they come from."""
     wanted = set(briefing.invokes_principles)
-    return [(source, p) for source, p in catalogue.principles() if p.id in wanted and source is not briefing]
+    return [
+        (source, p)
+        for source, p in catalogue.principles()
+        if p.id in wanted and source is not briefing
+    ]
+
+
+def series_line(briefing: Briefing) -> str:
+    """'Insight report' for a briefing in a series, 'Paper' for one outside any."""
+    return f"{briefing.series} {briefing.kind}" if briefing.series else briefing.kind.capitalize()
+
+
+def and_list(items: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    return " and ".join(filter(None, [", ".join(items[:-1]), items[-1]])) if items else ""
 
 
 def pounds(amount: Decimal) -> str:
@@ -93,4 +115,6 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["pounds"] = pounds
+    env.filters["and_list"] = and_list
+    env.globals["series_line"] = series_line
     return env
