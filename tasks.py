@@ -6,7 +6,8 @@
 
 Set-up is idempotent and quick when nothing changed: Debian packages from
 debian-packages.txt (when missing), a virtual environment in .venv with the
-pinned requirements.txt (reinstalled only when that file changes).
+pinned requirements.txt, and the Node tools of package-lock.json (each
+reinstalled only when its file changes).
 """
 
 from __future__ import annotations
@@ -40,15 +41,22 @@ def main(argv: list[str]) -> int:
 def setup() -> None:
     install_debian_packages()
     install_python_packages()
+    install_node_tools()
 
 
 def install_debian_packages() -> None:
     wanted = [
-        line.strip()
+        line.split()
         for line in (ROOT / "debian-packages.txt").read_text().splitlines()
         if line.strip() and not line.startswith("#")
     ]
-    missing = [name for name in wanted if not debian_package_installed(name)]
+    # "package command" means: only needed when that command is not already on PATH.
+    missing = [
+        entry[0]
+        for entry in wanted
+        if not (len(entry) > 1 and shutil.which(entry[1]))
+        and not debian_package_installed(entry[0])
+    ]
     if not missing:
         return
     sudo = [] if os.geteuid() == 0 else ["sudo"]
@@ -81,6 +89,16 @@ def install_python_packages() -> None:
     pip = [str(PYTHON), "-m", "pip", "--disable-pip-version-check", "-q"]
     run_or_exit([*pip, "install", "-r", str(requirements)])
     run_or_exit([*pip, "install", "--no-deps", "-e", str(ROOT)])
+    stamp.write_text(digest)
+
+
+def install_node_tools() -> None:
+    lock = ROOT / "package-lock.json"
+    digest = hashlib.sha256(lock.read_bytes()).hexdigest()
+    stamp = ROOT / "node_modules" / "package-lock.sha256"
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    run_or_exit(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"])
     stamp.write_text(digest)
 
 

@@ -135,12 +135,18 @@ def test_diff_summarises_prices_case_studies_and_new_briefings(repo: Path) -> No
     summary = summarise_changes(repo, "HEAD~1", current(repo))
 
     assert summary.splitlines()[0] == "## Content changes since `HEAD~1`"
-    assert "### Briefings added\n- *A minimal briefing* (`second`): briefing, 23 August 2016" in summary
+    assert (
+        "### Briefings added\n- *A minimal briefing* (`second`): briefing, 23 August 2016"
+        in summary
+    )
     assert "### Changed: *A minimal briefing, revised* (`minimal`)" in summary
     assert "- **Title**: “A minimal briefing” → “A minimal briefing, revised”" in summary
     assert "- **Price for non-members**: none → £195" in summary
     assert "- **Price for members**: none → £150" in summary
-    assert "- **Case studies**: added Example Council: *Filled in: one line on what the organisation did* (`example-case`)" in summary
+    assert (
+        "- **Case studies**: added Example Council: *Filled in: one line on what the organisation did* (`example-case`)"
+        in summary
+    )
 
 
 def test_diff_reports_a_removed_briefing(repo: Path) -> None:
