@@ -10,6 +10,7 @@ from pathlib import Path
 
 from insight.changes import GitError, summarise_changes
 from insight.errors import SourceError, SourceErrors
+from insight.pdf import build_pdfs
 from insight.project import Project
 from insight.scaffold import new_briefing, new_case_study
 from insight.schema import generated_files, stale_files, write_generated
@@ -80,6 +81,16 @@ def make_parser() -> argparse.ArgumentParser:
         help="exit 1 if the committed schema is out of date, writing nothing",
     )
     command("build", run_build, "Check the sources, then build the site and every PDF.")
+    command(
+        "pdf",
+        run_pdf,
+        "Check the sources, then write the print edition of each briefing as build/pdf/ID.pdf.",
+    ).add_argument(
+        "ids",
+        nargs="*",
+        metavar="ID",
+        help="the briefings to render, by id, e.g. living-with-austerity (default: every one)",
+    )
     new = command("new", run_new, "Start a new source from a commented scaffold.")
     new.add_argument(
         "what",
@@ -127,7 +138,24 @@ def run_build(project: Project, args: argparse.Namespace) -> int:
     catalogue = project.load()
     write_generated(project.root)
     print(f"{len(catalogue.briefings)} briefing(s) checked.", file=sys.stderr)
+    report_pdfs(project, build_pdfs(project, catalogue))
     return 0
+
+
+def run_pdf(project: Project, args: argparse.Namespace) -> int:
+    catalogue = project.load()
+    unknown = [i for i in args.ids if i not in catalogue.by_id]
+    if unknown:
+        print(f"no briefing has the id {', '.join(unknown)}", file=sys.stderr)
+        print(f"the ids are: {', '.join(sorted(catalogue.by_id))}", file=sys.stderr)
+        return 1
+    report_pdfs(project, build_pdfs(project, catalogue, args.ids or None))
+    return 0
+
+
+def report_pdfs(project: Project, paths: list[Path]) -> None:
+    for path in paths:
+        print(f"wrote {path.relative_to(project.root)}", file=sys.stderr)
 
 
 def run_new(project: Project, args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from insight.catalogue import Catalogue
-from insight.errors import SourceError, SourceErrors
+from insight.errors import SourceErrors
 from insight.model import Briefing
 from insight.pdf.document import briefing_html
 from insight.pdf.fetch import AssetFetcher, FetchRefused
@@ -32,15 +32,6 @@ def build_pdfs(
 ) -> list[Path]:
     """Write build/pdf/<id>.pdf for the given briefings (default: all); return the paths."""
     wanted = list(ids) if ids is not None else [b.id for b in catalogue.briefings]
-    unknown = [i for i in wanted if i not in catalogue.by_id]
-    if unknown:
-        known = ", ".join(sorted(catalogue.by_id))
-        raise SourceErrors(
-            [
-                SourceError(i, 1, 1, f"no briefing has the id '{i}'", f"known ids: {known}")
-                for i in unknown
-            ]
-        )
     written = []
     for briefing_id in wanted:
         out = project.pdf_dir / f"{briefing_id}.pdf"
