@@ -14,6 +14,7 @@ from insight.pdf import build_pdfs
 from insight.project import Project
 from insight.scaffold import new_briefing, new_case_study
 from insight.schema import generated_files, stale_files, write_generated
+from insight.site.publish import build_site
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -139,6 +140,9 @@ def run_build(project: Project, args: argparse.Namespace) -> int:
     write_generated(project.root)
     print(f"{len(catalogue.briefings)} briefing(s) checked.", file=sys.stderr)
     report_pdfs(project, build_pdfs(project, catalogue))
+    # After the PDFs: the site publishes them.
+    site = build_site(project)
+    print(f"wrote {site.relative_to(project.root)}/ (the subscriber site)", file=sys.stderr)
     return 0
 
 
