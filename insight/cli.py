@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
-    project = Project(ROOT)
+    project = Project(args.root.resolve())
     try:
         return args.run(project, args)
     except SourceErrors as exc:
@@ -48,6 +48,12 @@ def make_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--debug", action="store_true", help="show a traceback on an internal error"
+    )
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=ROOT,
+        help="the project folder, holding briefings/, docs/ and mkdocs.yml (default: this repository)",
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
