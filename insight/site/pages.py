@@ -19,6 +19,7 @@ from insight.site.facets import explorer
 CATALOGUE = "briefings/index.md"
 ORGANISATIONS = "organisations/index.md"
 NavItem = str | dict[str, Any]
+WIDE = {"hide": ["navigation", "toc"]}
 
 KIND_HEADINGS = {Kind.report: "Reports", Kind.briefing: "Briefings", Kind.paper: "Papers"}
 
@@ -29,6 +30,8 @@ class Page:
     title: str
     template: str
     context: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+    """Front matter for MkDocs and the theme, e.g. {'hide': ['toc']}."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,8 @@ def site_pages(catalogue: Catalogue) -> list[Page]:
         *(Page(briefing_uri(b.id), b.title, "briefing.md", {"briefing": b}) for b in catalogue.briefings),
         Page("delusions.md", "Delusions", "delusions.md", {"items": list(catalogue.delusions())}),
         Page("principles.md", "Principles", "principles.md", {"items": list(catalogue.principles())}),
-        Page("case-studies.md", "Case-study explorer", "explorer.md", explorer(catalogue)),
+        # The explorer's facets need the width the sidebars would take.
+        Page("case-studies.md", "Case-study explorer", "explorer.md", explorer(catalogue), WIDE),
         Page(ORGANISATIONS, "All organisations", "organisations.md", {"organisations": organisations}),
         *(
             Page(organisation_uri(o.name), o.name, "organisation.md", {"organisation": o})

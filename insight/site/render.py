@@ -8,9 +8,11 @@ reader exactly as the PDFs have it, and no text from a source is read as Markdow
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 
+import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 from mkdocs.structure.files import File, Files
@@ -37,8 +39,10 @@ ENV = Environment(
 
 def render_page(page: Page, file: File, files: Files, catalogue: Catalogue) -> str:
     """The Markdown source of `page`, to be published as `file` among `files`."""
-    template = ENV.get_template(page.template)
-    return template.render(
+    # The theme writes a front-matter title into <title> as it is, but strips tags from
+    # (and so unescapes) any other title: only this way does a title stay text.
+    front_matter = yaml.safe_dump({"title": html.escape(page.title), **page.meta}, allow_unicode=True)
+    body = ENV.get_template(page.template).render(
         page.context,
         title=page.title,
         catalogue=catalogue,
@@ -48,6 +52,7 @@ def render_page(page: Page, file: File, files: Files, catalogue: Catalogue) -> s
         briefing_uri=briefing_uri,
         organisation_uri=organisation_uri,
     )
+    return f"---\n{front_matter}---\n\n{body}"
 
 
 def linker(file: File, files: Files) -> Callable[[str, str], str]:
