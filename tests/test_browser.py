@@ -1,0 +1,135 @@
+"""The built site in headless Chromium: search, the case-study explorer, and how it looks.
+
+The site is served from 127.0.0.1 and every request elsewhere is refused and recorded,
+so these tests also show that the site needs nothing from another host.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Route, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+LOADED_FONTS = """async () => {
+  await document.fonts.ready;
+  return [...document.fonts].filter(f => f.status === "loaded").map(f => f.family.replaceAll('"', ""));
+}"""
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(site: Path) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=site))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, base_url: str) -> Iterator[Page]:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    elsewhere: list[str] = []
+
+    def only_this_site(route: Route) -> None:
+        if route.request.url.startswith(base_url):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_this_site)
+    yield page
+    page.close()
+    assert elsewhere == [], "the site asked another host for something"
+
+
+def search(page: Page, base_url: str, query: str) -> str:
+    """The text of the search results for `query`, typed into the search box of the home page."""
+    page.goto(base_url)
+    page.locator("input.md-search__input").click()
+    page.keyboard.type(query)
+    results = page.locator(".md-search-result__item")
+    results.first.wait_for()
+    return page.locator(".md-search-result").inner_text()
+
+
+def test_search_finds_buurtzorg(page: Page, base_url: str) -> None:
+    results = search(page, base_url, "Buurtzorg")
+    assert "Buurtzorg" in results
+    assert "Community nursing" in results
+
+
+def test_search_finds_tandridge(page: Page, base_url: str) -> None:
+    assert "Tandridge District Council" in search(page, base_url, "Tandridge")
+
+
+def test_search_finds_delusions(page: Page, base_url: str) -> None:
+    results = search(page, base_url, "delusion")
+    assert "Delusions of transformation" in results
+
+
+def test_search_finds_a_person_quoted(page: Page, base_url: str) -> None:
+    results = search(page, base_url, "Nick Roberts")
+    assert "Living with austerity" in results
+
+
+def test_choosing_a_facet_narrows_the_case_studies_and_their_count(page: Page, base_url: str) -> None:
+    page.goto(base_url + "case-studies/")
+    shown = page.locator("[data-shown]")
+    total = int(shown.inner_text())
+    option = page.locator('[data-facet="organisation_kind"] label').filter(has_text="district council").first
+    expected = int(option.locator("[data-count]").inner_text())
+    assert 0 < expected < total
+
+    option.locator("input").check()
+
+    assert int(shown.inner_text()) == expected
+    assert page.locator(".insight-explorer-results article:visible").count() == expected
+    page.locator("[data-reset]").click()
+    assert int(shown.inner_text()) == total
+
+
+def test_screenshots_of_home_briefing_and_explorer(
+    page: Page, base_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    folder = tmp_path_factory.mktemp("screenshots")
+    pages = {"home": "", "briefing": "briefings/living-with-austerity/", "explorer": "case-studies/"}
+    for name, path in pages.items():
+        page.goto(base_url + path)
+        page.wait_for_load_state("networkidle")
+        # The site's own fonts, not a fallback, are what the reader sees.
+        assert set(page.evaluate(LOADED_FONTS)) >= {"Source Serif 4", "Source Sans 3"}
+        page.screenshot(path=folder / f"{name}.png", full_page=True)
+    print(f"screenshots in {folder}")
