@@ -64,7 +64,9 @@ def pdf_bytes(html: str, *, images: Path) -> bytes:
     # The @font-face rules register our fonts in this configuration, and only there.
     fonts = FontConfiguration()
     stylesheet = CSS(filename=STYLESHEET, url_fetcher=fetcher, font_config=fonts)
-    document = HTML(string=html, base_url=images.parent.as_uri() + "/", url_fetcher=fetcher)
+    document = HTML(
+        string=html, base_url=images.resolve().parent.as_uri() + "/", url_fetcher=fetcher
+    )
     return document.write_pdf(
         stylesheets=[stylesheet],
         font_config=fonts,

@@ -1,0 +1,442 @@
+"""The print edition: real sources through real pandoc and WeasyPrint, checked in the PDFs."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, replace
+from functools import cached_property
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from insight.catalogue import Catalogue, load_catalogue
+from insight.cli import main
+from insight.errors import SourceErrors
+from insight.model import Briefing
+from insight.pdf import build_pdfs, pdf_bytes, render_pdf
+from insight.pdf.document import contents, series_line
+from insight.pdf.fetch import AssetFetcher, FetchRefused
+from insight.project import ASSETS, Project
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures" / "pdf"
+EVERY_FEATURE = FIXTURES / "every-feature.yaml"
+A4 = (595.28, 841.89)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    briefing: Briefing
+    catalogue: Catalogue
+    path: Path
+    reader: PdfReader
+
+    def page_text(self, index: int) -> str:
+        return self.texts[index]
+
+    @cached_property
+    def texts(self) -> list[str]:
+        return [page.extract_text() for page in self.reader.pages]
+
+
+def render_all(catalogue: Catalogue, folder: Path) -> list[Rendered]:
+    rendered = []
+    for briefing in catalogue.briefings:
+        path = folder / f"{briefing.id}.pdf"
+        render_pdf(catalogue, briefing, path)
+        rendered.append(Rendered(briefing, catalogue, path, PdfReader(path)))
+    return rendered
+
+
+@pytest.fixture(scope="session")
+def real(tmp_path_factory: pytest.TempPathFactory) -> list[Rendered]:
+    """Every briefing in briefings/, rendered once for the whole session."""
+    return render_all(Project(ROOT).load(), tmp_path_factory.mktemp("real"))
+
+
+@pytest.fixture(scope="session")
+def fixture_catalogue() -> Catalogue:
+    return load_catalogue([EVERY_FEATURE], FIXTURES / "images", base=ROOT)
+
+
+@pytest.fixture(scope="session")
+def every(fixture_catalogue: Catalogue, tmp_path_factory: pytest.TempPathFactory) -> Rendered:
+    """The fixture with every piece of furniture: footnotes, an image, a long table."""
+    return render_all(fixture_catalogue, tmp_path_factory.mktemp("every"))[0]
+
+
+@pytest.fixture(scope="session")
+def all_rendered(real: list[Rendered], every: Rendered) -> list[Rendered]:
+    return [*real, every]
+
+
+def squeeze(text: str) -> str:
+    """Text with whitespace and hyphens removed: line breaks and hyphenation differ
+    between the PDF and the source, the words do not."""
+    return re.sub(r"[\s\-\u00ad\u2010]+", "", html.unescape(text))
+
+
+class BlockText(HTMLParser):
+    """The text of each paragraph, list item, table cell and caption in an HTML fragment."""
+
+    BLOCKS = frozenset({"p", "li", "td", "th", "caption", "figcaption"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocks: list[str] = []
+        self.open: list[list[str]] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if ("class", "footnote-back") in attrs:
+            self.hidden += 1
+        if tag in self.BLOCKS:
+            self.open.append([])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self.hidden:
+            self.hidden -= 1
+        if tag in self.BLOCKS and self.open:
+            self.blocks.append("".join(self.open.pop()))
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            for block in self.open:
+                block.append(data)
+
+
+def blocks_of(fragment: str) -> list[str]:
+    parser = BlockText()
+    parser.feed(fragment)
+    return [b for b in parser.blocks if b.strip()]
+
+
+def contents_page(rendered: Rendered) -> int:
+    return next(i for i, text in enumerate(rendered.texts) if text.lstrip().startswith("Contents"))
+
+
+def heading(number: str, title: str) -> str:
+    return f"{number} {title}".strip()
+
+
+def start_page(rendered: Rendered, number: str, title: str) -> int:
+    """The 1-based page where a part's heading is printed: the first after the contents."""
+    after = contents_page(rendered) + 1
+    wanted = squeeze(heading(number, title))
+    for index in range(after, len(rendered.reader.pages)):
+        lines = rendered.page_text(index).splitlines()
+        # A heading may wrap, so look at each line together with the next.
+        if any(squeeze(" ".join(lines[i : i + 2])).startswith(wanted) for i in range(len(lines))):
+            return index + 1
+    raise AssertionError(f"heading {heading(number, title)!r} not found in {rendered.path.name}")
+
+
+# ---------- Shape of the publication ----------
+
+
+def test_every_real_briefing_is_rendered(real: list[Rendered]) -> None:
+    assert {r.briefing.id for r in real} == {p.stem for p in (ROOT / "briefings").glob("*.yaml")}
+
+
+def test_every_pdf_is_a4_with_a_sane_page_count(all_rendered: list[Rendered]) -> None:
+    for r in all_rendered:
+        assert 5 <= len(r.reader.pages) <= 40, r.path.name
+        for page in r.reader.pages:
+            width, height = float(page.mediabox.width), float(page.mediabox.height)
+            assert (round(width, 1), round(height, 1)) == (round(A4[0], 1), round(A4[1], 1))
+
+
+def test_cover_shows_series_title_subtitle_date_and_publishers(
+    all_rendered: list[Rendered],
+) -> None:
+    for r in all_rendered:
+        b, cover = r.briefing, squeeze(r.page_text(0)).lower()
+        expected = [
+            series_line(b),
+            b.title,
+            b.subtitle or "",
+            str(b.date),
+            *b.publishers,
+            *b.partners,
+        ]
+        for text in expected:
+            assert squeeze(text).lower() in cover, (r.path.name, text)
+
+
+def test_inside_cover_gives_price_copyright_and_citation(every: Rendered) -> None:
+    inside = every.page_text(1)
+    assert "Free to Insight subscribers. £195.50 for others; £150 for members." in inside
+    assert "© Socitm 2016" in inside
+    assert "HOW TO CITE" in inside  # the stylesheet sets these labels in capitals
+    assert "Socitm (2016). A briefing with every feature: Fixture for the print edition." in inside
+
+
+def test_every_section_title_and_paragraph_is_printed(all_rendered: list[Rendered]) -> None:
+    for r in all_rendered:
+        document = squeeze("".join(r.texts))
+        for section in r.briefing.sections:
+            assert squeeze(section.title) in document, (r.path.name, section.title)
+            for block in blocks_of(r.catalogue.markdown(section.body)):
+                assert squeeze(block) in document, (r.path.name, section.id, block[:60])
+
+
+def test_furniture_is_printed(every: Rendered) -> None:
+    document = squeeze("".join(every.texts))
+    for text in [
+        "Key messages", "The first key message.", "A delusion", "The belief", "What people wrongly believe.",
+        "The reality", "A principle", "Example District Council", "Doing something well",
+        "A quotation worth pulling out.", "Ann Example, Director, Example Council",
+        "Further information", "Bob Example", "bob@example.org", "Another publication",
+    ]:  # fmt: skip
+        assert squeeze(text).lower() in document.lower(), text
+
+
+def test_running_header_and_page_x_of_y_footer_on_every_page_but_the_cover(
+    all_rendered: list[Rendered],
+) -> None:
+    for r in all_rendered:
+        total = len(r.reader.pages)
+        assert "page 1 of" not in r.page_text(0)
+        for index in range(1, total):
+            text = r.page_text(index)
+            assert f"page {index + 1} of {total}" in text, (r.path.name, index)
+            assert r.briefing.running_title.upper() in text, (r.path.name, index)
+
+
+# ---------- Contents, outline and links ----------
+
+
+def contents_listing(rendered: Rendered) -> dict[str, int]:
+    """Squeezed entry -> the page number printed after its leader dots."""
+    text = rendered.page_text(contents_page(rendered)).split("\n", 1)[1]
+    # An entry may wrap before its leader; the running header and footer have no leader.
+    entries = re.findall(r"([^.]+?)\s*(?:\.\s*){3,}(\d+)", text)
+    return {squeeze(label): int(page) for label, page in entries}
+
+
+def test_contents_page_numbers_match_section_start_pages(all_rendered: list[Rendered]) -> None:
+    for r in all_rendered:
+        listing = contents_listing(r)
+        assert list(listing) == [squeeze(heading(p.number, p.title)) for p in contents(r.briefing)]
+        for part in contents(r.briefing):
+            printed = listing[squeeze(heading(part.number, part.title))]
+            assert printed == start_page(r, part.number, part.title), (r.path.name, part.title)
+
+
+def test_contents_entries_link_to_the_pages_where_their_parts_start(
+    all_rendered: list[Rendered],
+) -> None:
+    for r in all_rendered:
+        page = r.reader.pages[contents_page(r)]
+        targets = {a.get_object()["/Dest"] for a in page.get("/Annots", [])}
+        destinations = r.reader.named_destinations
+        for part in contents(r.briefing):
+            assert part.anchor in targets, (r.path.name, part.anchor)
+            landed = r.reader.get_destination_page_number(destinations[part.anchor]) + 1
+            assert landed == start_page(r, part.number, part.title), (r.path.name, part.anchor)
+
+
+def test_outline_mirrors_the_contents(all_rendered: list[Rendered]) -> None:
+    for r in all_rendered:
+        top_level = [item.title for item in r.reader.outline if not isinstance(item, list)]
+        assert top_level == [heading(p.number, p.title) for p in contents(r.briefing)]
+
+
+# ---------- Fonts, metadata, accessibility, reproducibility ----------
+
+
+def embedded_fonts(reader: PdfReader) -> dict[str, bool]:
+    """BaseFont name -> whether its program is embedded, over every page."""
+    fonts: dict[str, bool] = {}
+    for page in reader.pages:
+        for ref in page["/Resources"].get("/Font", {}).values():
+            font = ref.get_object()
+            descendant = (
+                font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            )
+            descriptor = descendant["/FontDescriptor"].get_object()
+            embedded = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+            fonts[str(font["/BaseFont"])] = embedded
+    return fonts
+
+
+def test_every_font_is_embedded_and_is_one_of_ours(all_rendered: list[Rendered]) -> None:
+    for r in all_rendered:
+        fonts = embedded_fonts(r.reader)
+        assert fonts, r.path.name
+        for name, embedded in fonts.items():
+            assert embedded, (r.path.name, name)
+            # Subset tag, then the family the stylesheet gives our shipped files.
+            assert re.fullmatch(r"/[A-Z]{6}\+Insight-(Serif|Sans)(-[A-Za-z-]+)?", name), (
+                r.path.name,
+                name,
+            )
+
+
+def test_footnote_back_links_are_not_printed(every: Rendered) -> None:
+    text = "".join(every.texts)
+    assert "Footnotes print without pandoc" in text
+    assert "↩" not in text
+
+
+def test_metadata_comes_from_the_source(all_rendered: list[Rendered]) -> None:
+    for r in all_rendered:
+        b, info = r.briefing, r.reader.metadata
+        assert info.title.startswith(b.title)
+        assert info.author == ", ".join(b.publishers)
+        assert info.subject
+        assert info["/Keywords"] == ", ".join(b.keywords)
+        assert info["/CreationDate"] == "D:" + b.date.first_day.strftime("%Y%m%d")
+        assert r.reader.trailer["/Root"]["/Lang"] == "en-GB"
+
+
+def test_pdf_is_tagged_and_identifies_as_pdf_ua(all_rendered: list[Rendered]) -> None:
+    for r in all_rendered:
+        catalog = r.reader.trailer["/Root"]
+        assert bool(catalog["/MarkInfo"]["/Marked"])
+        assert "/StructTreeRoot" in catalog
+        xmp = catalog["/Metadata"].get_object().get_data()
+        assert b'pdfuaid:part="1"' in xmp
+
+
+def test_rendering_is_byte_reproducible(every: Rendered, tmp_path: Path) -> None:
+    again = tmp_path / "again.pdf"
+    render_pdf(every.catalogue, every.briefing, again)
+    assert again.read_bytes() == every.path.read_bytes()
+
+
+# ---------- Furniture that must survive pagination ----------
+
+
+def test_table_header_row_repeats_on_every_page_the_table_spans(every: Rendered) -> None:
+    pages = [t for t in every.texts if re.search(r"Council \d\d", t)]
+    assert len(pages) >= 2
+    assert all("What it shares" in t for t in pages)
+
+
+def test_image_from_the_briefings_image_folder_is_embedded(every: Rendered) -> None:
+    # Pages share one resource dictionary, so the same image is listed on each.
+    assert {img.name for page in every.reader.pages for img in page.images} != set()
+    assert len({img.data for page in every.reader.pages for img in page.images}) == 1
+
+
+def test_case_study_panel_is_not_split(real: list[Rendered]) -> None:
+    for r in real:
+        for case in r.briefing.case_studies:
+            pages = [i for i, t in enumerate(r.texts) if squeeze(case.title) in squeeze(t)]
+            assert len(pages) == 1, (r.path.name, case.id)
+            assert squeeze(case.organisation) in squeeze(r.texts[pages[0]])
+
+
+# ---------- Safety: only the asset folders are ever read ----------
+
+
+UNSAFE_IMAGES = [
+    "file:///etc/passwd",
+    "../../etc/passwd",
+    "https://example.org/x.png",
+    "http://127.0.0.1/x.png",
+]
+
+
+@pytest.mark.parametrize("target", UNSAFE_IMAGES)
+def test_image_outside_the_asset_folders_fails_at_its_source_location(
+    target: str, tmp_path: Path
+) -> None:
+    source = tmp_path / "every-feature.yaml"
+    text = EVERY_FEATURE.read_text(encoding="utf-8").replace("images/chart.png", target)
+    source.write_text(text, encoding="utf-8")
+    (tmp_path / "images").mkdir()
+    line = next(n for n, row in enumerate(text.splitlines(), start=1) if target in row)
+    with pytest.raises(SourceErrors) as caught:
+        load_catalogue([source], tmp_path / "images", base=tmp_path)
+    messages = [str(e) for e in caught.value.errors]
+    assert len(messages) == 1
+    # The body is a block scalar: the error points at the field, the line before the image.
+    assert re.match(
+        rf"every-feature\.yaml:{line - 3}:\d+: error: image '{re.escape(target)}'", messages[0]
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        (ASSETS / "fonts" / ".." / ".." / ".." / "pyproject.toml").as_uri(),
+        "https://example.org/font.woff2",
+        "http://127.0.0.1/x.png",
+        "data:text/plain,hello",
+        ASSETS.as_uri(),
+    ],
+)
+def test_fetcher_refuses_everything_but_files_in_the_asset_folders(url: str) -> None:
+    with pytest.raises(FetchRefused):
+        AssetFetcher([ASSETS]).fetch(url)
+
+
+def test_fetcher_refuses_a_symlink_that_leads_out_of_the_folder(tmp_path: Path) -> None:
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "escape.png").symlink_to("/etc/passwd")
+    with pytest.raises(FetchRefused):
+        AssetFetcher([tmp_path / "images"]).fetch((tmp_path / "images" / "escape.png").as_uri())
+
+
+def test_fetcher_serves_a_shipped_font() -> None:
+    font = next((ASSETS / "fonts").glob("*.woff2"))
+    response = AssetFetcher([ASSETS]).fetch(font.as_uri())
+    assert response.read() == font.read_bytes()
+
+
+def smuggled(catalogue: Catalogue, image: str) -> Catalogue:
+    """The catalogue with an image the loader would have refused slipped into a section."""
+    body = catalogue.briefings[0].sections[0].body
+    return replace(catalogue, html={**catalogue.html, body: f'<p><img src="{image}" alt="x"></p>'})
+
+
+@pytest.mark.parametrize("image", ["file:///etc/passwd", "http://127.0.0.1:9/x.png"])
+def test_renderer_refuses_an_image_the_loader_missed_and_names_the_source(
+    fixture_catalogue: Catalogue, image: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "out.pdf"
+    out.write_bytes(b"the previous build")
+    with pytest.raises(SourceErrors) as caught:
+        render_pdf(smuggled(fixture_catalogue, image), fixture_catalogue.briefings[0], out)
+    (error,) = caught.value.errors
+    assert error.path == "tests/fixtures/pdf/every-feature.yaml"
+    assert f"refused to fetch '{image}'" in error.message
+    # A failed render leaves the previous PDF as it was.
+    assert out.read_bytes() == b"the previous build"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.pdf"]
+
+
+def test_pdf_bytes_is_a_pure_function_of_html_and_assets(tmp_path: Path) -> None:
+    page = '<html lang="en-GB"><body><p>Hello</p></body></html>'
+    assert pdf_bytes(page, images=tmp_path) == pdf_bytes(page, images=tmp_path)
+
+
+# ---------- Command line ----------
+
+
+def test_build_pdfs_writes_one_file_per_briefing_into_the_pdf_folder(
+    fixture_catalogue: Catalogue, tmp_path: Path
+) -> None:
+    project = Project(tmp_path)
+    written = build_pdfs(project, fixture_catalogue)
+    assert written == [project.pdf_dir / "every-feature.pdf"]
+    assert written[0].read_bytes().startswith(b"%PDF-1.7")
+
+
+def test_pdf_command_rejects_an_unknown_id(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["pdf", "no-such-briefing"]) == 1
+    err = capsys.readouterr().err
+    assert "no briefing has the id no-such-briefing" in err
+    assert "living-with-austerity" in err
+
+
+def test_pdf_command_help_says_where_the_files_go(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["pdf", "--help"])
+    assert "build/pdf/ID.pdf" in capsys.readouterr().out
