@@ -7,7 +7,6 @@ later cache can key on them and a process pool can call it for many briefings.
 from __future__ import annotations
 
 import hashlib
-import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -77,7 +76,14 @@ def pdf_bytes(html: str, *, images: Path) -> bytes:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
+    """Write through a temporary file beside `path`, so readers never see half a PDF."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as tmp:
-        tmp.write(data)
-    os.replace(tmp.name, path)
+        temporary = Path(tmp.name)
+    try:
+        temporary.write_bytes(data)
+        temporary.chmod(0o644)  # the site publishes it: readable like any other build output
+        temporary.replace(path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
