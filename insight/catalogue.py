@@ -4,8 +4,10 @@ each other, render their Markdown, and answer the questions the outputs ask."""
 from __future__ import annotations
 
 import difflib
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -71,8 +73,13 @@ def source_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.yaml"))
 
 
-def load_catalogue(files: Iterable[Path], images: Path, *, base: Path | None = None) -> Catalogue:
-    """Load, validate and render every source; raise `SourceErrors` with all problems found."""
+def load_catalogue(
+    files: Iterable[Path], images: Path, *, base: Path | None = None, cache: Path | None = None
+) -> Catalogue:
+    """Load, validate and render every source; raise `SourceErrors` with all problems found.
+
+    With a `cache` folder, the Markdown of a source whose texts did not change is not rendered again.
+    """
     sources: list[Source] = []
     errors: list[SourceError] = []
     for path in files:
@@ -82,10 +89,16 @@ def load_catalogue(files: Iterable[Path], images: Path, *, base: Path | None = N
             errors.extend(exc.errors)
     errors.extend(cross_check(sources))
     html: dict[str, str] = {}
-    for source in sources:
-        rendered, problems = render_fields(source.briefing, source.locator, images)
-        html.update(rendered)
-        errors.extend(problems)
+
+    def render(source: Source) -> tuple[dict[str, str], list[SourceError]]:
+        cache_file = cache / f"{source.path.stem}.json" if cache else None
+        return render_fields(source.briefing, source.locator, images, cache_file)
+
+    # Each source is one pandoc process: threads keep every core busy while they wait.
+    with ThreadPoolExecutor(os.cpu_count()) as pool:
+        for rendered, problems in pool.map(render, sources):
+            html.update(rendered)
+            errors.extend(problems)
     if errors:
         raise SourceErrors(errors)
     sources.sort(key=lambda s: (s.briefing.date.first_day, s.briefing.id), reverse=True)

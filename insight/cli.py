@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from insight.project import Project
 from insight.scaffold import new_briefing, new_case_study
 from insight.schema import generated_files, stale_files, write_generated
 from insight.site.publish import build_site
+from insight.sitestamp import build_site_if_changed
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,12 +89,20 @@ def make_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="exit 1 if the committed schema is out of date, writing nothing",
     )
-    command("build", run_build, "Check the sources, then build the site and every PDF.")
-    command(
+    add_jobs(
+        command(
+            "build",
+            run_build,
+            "Check the sources, then build every PDF and the site, skipping whatever is already up to date.",
+        )
+    )
+    pdf = command(
         "pdf",
         run_pdf,
         "Check the sources, then write the print edition of each briefing as build/pdf/ID.pdf.",
-    ).add_argument(
+    )
+    add_jobs(pdf)
+    pdf.add_argument(
         "ids",
         nargs="*",
         metavar="ID",
@@ -113,6 +123,22 @@ def make_parser() -> argparse.ArgumentParser:
         "Summarise, in Markdown for a pull request, what the working tree changes in the content since a git ref.",
     ).add_argument("ref", help="the git ref to compare with, e.g. origin/main")
     return parser
+
+
+def add_jobs(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--jobs",
+        type=positive,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="render up to N PDFs at once (default: one per core, here %(default)s)",
+    )
+
+
+def positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not '{text}'")
+    return int(text)
 
 
 def run_check(project: Project, args: argparse.Namespace) -> int:
@@ -145,10 +171,13 @@ def run_build(project: Project, args: argparse.Namespace) -> int:
     catalogue = project.load()
     write_generated(project.root)
     print(f"{len(catalogue.briefings)} briefing(s) checked.", file=sys.stderr)
-    report_pdfs(project, build_pdfs(project, catalogue))
+    report_pdfs(project, build_pdfs(project, catalogue, jobs=args.jobs), len(catalogue.briefings))
     # After the PDFs: the site publishes them.
-    site = build_site(project)
-    print(f"wrote {site.relative_to(project.root)}/ (the subscriber site)", file=sys.stderr)
+    site = build_site_if_changed(project, build_site)
+    if site is None:
+        print("the subscriber site is up to date", file=sys.stderr)
+    else:
+        print(f"wrote {site.relative_to(project.root)}/ (the subscriber site)", file=sys.stderr)
     return 0
 
 
@@ -159,13 +188,17 @@ def run_pdf(project: Project, args: argparse.Namespace) -> int:
         print(f"no briefing has the id {', '.join(unknown)}", file=sys.stderr)
         print(f"the ids are: {', '.join(sorted(catalogue.by_id))}", file=sys.stderr)
         return 1
-    report_pdfs(project, build_pdfs(project, catalogue, args.ids or None))
+    wanted = args.ids or None
+    written = build_pdfs(project, catalogue, wanted, jobs=args.jobs)
+    report_pdfs(project, written, len(wanted or catalogue.briefings))
     return 0
 
 
-def report_pdfs(project: Project, paths: list[Path]) -> None:
-    for path in paths:
+def report_pdfs(project: Project, written: list[Path], wanted: int) -> None:
+    for path in written:
         print(f"wrote {path.relative_to(project.root)}", file=sys.stderr)
+    if unchanged := wanted - len(written):
+        print(f"{unchanged} PDF(s) up to date, left as they were", file=sys.stderr)
 
 
 def run_new(project: Project, args: argparse.Namespace) -> int:

@@ -28,12 +28,19 @@ class Project:
     def pdf_dir(self) -> Path:
         return self.root / "build" / "pdf"
 
+    @property
+    def cache_dir(self) -> Path:
+        """Keys of the outputs last built and pandoc's answers: safe to delete, never published."""
+        return self.root / "build" / ".cache"
+
     def sources(self) -> list[Path]:
         return source_files(self.briefings)
 
     def load(self) -> Catalogue:
         """The validated catalogue; raises `SourceErrors` listing every problem."""
-        return load_catalogue(self.sources(), self.images, base=self.root)
+        return load_catalogue(
+            self.sources(), self.images, base=self.root, cache=self.cache_dir / "markdown"
+        )
 
     def check(self, files: list[Path]) -> None:
         """Validate `files` against the rest of the collection, reporting errors in `files` only.
@@ -44,7 +51,9 @@ class Project:
         given = {f.resolve() for f in files}
         context = [f for f in self.sources() if f.resolve() not in given]
         try:
-            load_catalogue([*files, *context], self.images, base=self.root)
+            load_catalogue(
+                [*files, *context], self.images, base=self.root, cache=self.cache_dir / "markdown"
+            )
         except SourceErrors as exc:
             shown = {display_path(f, self.root) for f in files}
             if mine := [e for e in exc.errors if e.path in shown]:

@@ -22,12 +22,16 @@ def schema_text() -> str:
 
 
 def generated_files(root: Path) -> dict[Path, str]:
-    """Each generated file and the text it should have now."""
+    """Each generated file and the text it should have now.
+
+    The field reference goes into the project's editors' guide where it has one; a
+    project folder built with --root (such as the benchmark's) may have none.
+    """
+    files = {root / "briefings" / "briefing.schema.json": schema_text()}
     guide = root / "CONTRIBUTING.md"
-    return {
-        root / "briefings" / "briefing.schema.json": schema_text(),
-        guide: with_reference(guide.read_text(encoding="utf-8")),
-    }
+    if guide.is_file():
+        files[guide] = with_reference(guide.read_text(encoding="utf-8"))
+    return files
 
 
 def stale_files(root: Path) -> list[Path]:

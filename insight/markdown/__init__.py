@@ -3,7 +3,8 @@
 Every Markdown field of a briefing goes through a single sandboxed pandoc run.
 Raw HTML is read as text, so nothing an editor writes can run as script; link
 and image targets come back with the HTML so that unsafe ones become errors at
-the field's location instead of output.
+the field's location instead of output. Given a cache file, an unchanged briefing
+is not sent to pandoc again.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hashlib
 import json
 import subprocess
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, get_args, get_origin
 from urllib.parse import urlsplit
@@ -20,6 +22,7 @@ import pypandoc
 from pydantic import BaseModel
 
 from insight.errors import SourceError
+from insight.incremental import cached_json, digest
 from insight.load import Loc, Locator
 from insight.model import MARKDOWN
 
@@ -28,14 +31,22 @@ LINK_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
 def render_fields(
-    model: BaseModel, locator: Locator, images: Path
+    model: BaseModel, locator: Locator, images: Path, cache_file: Path | None = None
 ) -> tuple[dict[str, str], list[SourceError]]:
-    """HTML for each Markdown text in `model`, and errors for unsafe links or images."""
+    """HTML for each Markdown text in `model`, and errors for unsafe links or images.
+
+    With `cache_file`, pandoc's answer is kept there and reused while the texts are the same.
+    """
     fields = list(markdown_fields(model, ()))
     texts = {text: key_for(text) for _, text in fields}
     if not texts:
         return {}, []
-    results = run_pandoc([{"key": key, "markdown": text} for text, key in texts.items()])
+    request = json.dumps([{"key": key, "markdown": text} for text, key in texts.items()])
+    if cache_file is None:
+        results = run_pandoc(request)
+    else:
+        key = digest([request, *pandoc_identity()])
+        results = cached_json(cache_file, key, lambda: run_pandoc(request))
     by_key = {result["key"]: result for result in results}
     html = {text: by_key[key]["html"] for text, key in texts.items()}
     errors = [
@@ -68,7 +79,7 @@ def key_for(text: str) -> str:
     return "m" + hashlib.sha1(text.encode()).hexdigest()[:10]
 
 
-def run_pandoc(fields: list[dict[str, str]]) -> list[dict[str, Any]]:
+def run_pandoc(request: str) -> list[dict[str, Any]]:
     result = subprocess.run(
         [
             pypandoc.get_pandoc_path(),
@@ -76,12 +87,22 @@ def run_pandoc(fields: list[dict[str, str]]) -> list[dict[str, Any]]:
             f"--from={HERE / 'reader.lua'}",
             f"--to={HERE / 'writer.lua'}",
         ],
-        input=json.dumps(fields),
+        input=request,
         capture_output=True,
         text=True,
         check=True,
     )
     return json.loads(result.stdout)
+
+
+@cache
+def pandoc_identity() -> list[str | bytes]:
+    """What pandoc's output depends on besides the texts: its version and our Lua reader and writer."""
+    return [
+        pypandoc.get_pandoc_version(),
+        (HERE / "reader.lua").read_bytes(),
+        (HERE / "writer.lua").read_bytes(),
+    ]
 
 
 def as_list(value: Any) -> list[Any]:

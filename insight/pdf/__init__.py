@@ -1,60 +1,153 @@
 """The print edition: one A4 PDF per briefing, through Jinja, one stylesheet and WeasyPrint.
 
-`pdf_bytes` is a pure function of the document's HTML and the served assets, so a
-later cache can key on them and a process pool can call it for many briefings.
+`pdf_bytes` is a pure function of the document's HTML and the served assets, so
+`build_pdfs` keys each PDF on them, renders only the briefings whose key changed,
+and renders those in a pool of processes, one document per core at a time.
 """
 
 from __future__ import annotations
 
 import hashlib
-import tempfile
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
 
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
-from insight.catalogue import Catalogue
-from insight.errors import SourceErrors
+from insight.catalogue import Catalogue, Source
+from insight.errors import SourceError, SourceErrors
+from insight.incremental import Stamp, write_atomically
 from insight.model import Briefing
 from insight.pdf.document import briefing_html
 from insight.pdf.fetch import AssetFetcher, FetchRefused
+from insight.pdf.key import print_key
+from insight.progress import progress_bar
 from insight.project import ASSETS, Project
 
 STYLESHEET = Path(__file__).parent / "print.css"
 # Tagged PDF/UA-1, so that screen readers get the reading order, headings and alt text.
 PDF_VARIANT = "pdf/ua-1"
+# WeasyPrint's memory creeps up from one document to the next; a fresh worker now and
+# then keeps it flat, for the price of one import per this many documents.
+DOCUMENTS_PER_WORKER = 20
+
+
+@dataclass(frozen=True)
+class PrintJob:
+    """One briefing's PDF: what a worker process needs to render it, and its cache key."""
+
+    source: Source
+    html: str
+    out: Path
+    stamp: Stamp
+    key: str
+
+    @property
+    def images(self) -> Path:
+        return self.source.path.parent / "images"
 
 
 def build_pdfs(
-    project: Project, catalogue: Catalogue, ids: Iterable[str] | None = None
+    project: Project,
+    catalogue: Catalogue,
+    ids: Iterable[str] | None = None,
+    *,
+    jobs: int | None = None,
 ) -> list[Path]:
-    """Write build/pdf/<id>.pdf for the given briefings (default: all); return the paths."""
+    """Write build/pdf/<id>.pdf for the given briefings (default: all), `jobs` at a time
+    (default: one per core); return the paths written.
+
+    A PDF whose HTML and assets are those it was last rendered from is left as it is.
+    """
     wanted = list(ids) if ids is not None else [b.id for b in catalogue.briefings]
-    written = []
-    for briefing_id in wanted:
-        out = project.pdf_dir / f"{briefing_id}.pdf"
-        render_pdf(catalogue, catalogue.briefing(briefing_id), out)
-        written.append(out)
-    return written
+    planned = [print_job(project, catalogue, briefing_id) for briefing_id in wanted]
+    stale = [job for job in planned if not (job.out.is_file() and job.stamp.matches(job.key))]
+    errors: list[SourceError] = []
+    with progress_bar(len(stale), "Rendering PDFs") as advance:
+        for job, refused in outcomes(stale, jobs or os.cpu_count() or 1):
+            if refused:
+                errors.append(refusal(job.source, refused))
+            else:
+                job.stamp.write(job.key)
+            advance()
+    if errors:
+        raise SourceErrors(errors)
+    return [job.out for job in stale]
+
+
+def print_job(project: Project, catalogue: Catalogue, briefing_id: str) -> PrintJob:
+    briefing = catalogue.briefing(briefing_id)
+    source = source_of(catalogue, briefing)
+    html = briefing_html(catalogue, briefing)
+    return PrintJob(
+        source=source,
+        html=html,
+        out=project.pdf_dir / f"{briefing_id}.pdf",
+        stamp=Stamp(project.cache_dir / "pdf" / f"{briefing_id}.sha256"),
+        key=print_key(html, source.path.parent / "images"),
+    )
+
+
+def outcomes(stale: list[PrintJob], jobs: int) -> Iterator[tuple[PrintJob, str | None]]:
+    """Render each job, yielding it with the URL the renderer refused (None if none) as it
+    finishes: here for a single document, which gains nothing from a pool, else in a pool."""
+    for job in stale:
+        # Forgotten first: a PDF replaced but not yet stamped must not pass for up to date.
+        job.stamp.clear()
+    workers = min(jobs, len(stale))
+    if workers <= 1:
+        for job in stale:
+            yield job, render_file(job.html, job.images, job.out)
+        return
+    # 'spawn' starts workers without a copy of this process's memory, threads or open files.
+    pool = ProcessPoolExecutor(
+        workers, mp_context=get_context("spawn"), max_tasks_per_child=DOCUMENTS_PER_WORKER
+    )
+    try:
+        futures = {pool.submit(render_file, job.html, job.images, job.out): job for job in stale}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+    finally:
+        pool.shutdown(cancel_futures=True)  # after a failure, render nothing more
 
 
 def render_pdf(catalogue: Catalogue, briefing: Briefing, out_path: Path) -> None:
     """Render `briefing` to `out_path`, replacing it only once the new PDF is complete."""
-    source = next(s for s in catalogue.sources if s.briefing.id == briefing.id)
+    source = source_of(catalogue, briefing)
+    refused = render_file(
+        briefing_html(catalogue, briefing), source.path.parent / "images", out_path
+    )
+    if refused:
+        raise SourceErrors([refusal(source, refused)])
+
+
+def render_file(html: str, images: Path, out_path: Path) -> str | None:
+    """Write the PDF of `html` to `out_path`; return the URL the renderer refused, if any.
+
+    Run in worker processes: it takes and returns only what pickles cheaply, and writes
+    the PDF itself so that no document travels back to the parent.
+    """
     try:
-        data = pdf_bytes(briefing_html(catalogue, briefing), images=source.path.parent / "images")
+        write_atomically(out_path, pdf_bytes(html, images=images))
     except FetchRefused as exc:
-        raise SourceErrors(
-            [
-                source.locator.error(
-                    (),
-                    f"the PDF renderer refused to fetch '{exc.url}'",
-                    "images must be files in briefings/images/, written images/<file name>",
-                )
-            ]
-        ) from None
-    write_atomically(out_path, data)
+        return exc.url
+    return None
+
+
+def source_of(catalogue: Catalogue, briefing: Briefing) -> Source:
+    return next(s for s in catalogue.sources if s.briefing.id == briefing.id)
+
+
+def refusal(source: Source, url: str) -> SourceError:
+    return source.locator.error(
+        (),
+        f"the PDF renderer refused to fetch '{url}'",
+        "images must be files in briefings/images/, written images/<file name>",
+    )
 
 
 def pdf_bytes(html: str, *, images: Path) -> bytes:
@@ -73,17 +166,3 @@ def pdf_bytes(html: str, *, images: Path) -> bytes:
         # A file identifier derived from the content, not a random one, keeps builds reproducible.
         pdf_identifier=hashlib.sha256(html.encode()).hexdigest()[:32].encode(),
     )
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write through a temporary file beside `path`, so readers never see half a PDF."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as tmp:
-        temporary = Path(tmp.name)
-    try:
-        temporary.write_bytes(data)
-        temporary.chmod(0o644)  # the site publishes it: readable like any other build output
-        temporary.replace(path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
