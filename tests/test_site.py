@@ -241,6 +241,12 @@ def test_pdf_link_is_shown_only_when_the_pdf_is_built(fixture_site: Path) -> Non
     assert "PDF not built yet." in unsafe and ".pdf" not in unsafe
 
 
+def test_images_in_source_fields_are_published_and_found_from_the_page(fixture_site: Path) -> None:
+    briefing = fixture_site / "briefings" / "plain-briefing" / "index.html"
+    assert '<img src="../../images/square.png"' in briefing.read_text(encoding="utf-8")
+    assert leads_somewhere(briefing, "../../images/square.png")
+
+
 def test_source_errors_stop_the_build_with_located_messages(tmp_path: Path) -> None:
     project = fixture_project(tmp_path, "broken")
     result = mkdocs_build(project.root / "mkdocs.yml", tmp_path / "site")
