@@ -9,6 +9,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+from insight.catalogue import Catalogue
 from insight.changes import GitError, summarise_changes
 from insight.errors import SourceError, SourceErrors
 from insight.pdf import build_pdfs
@@ -168,7 +169,7 @@ def run_schema(project: Project, args: argparse.Namespace) -> int:
 
 
 def run_build(project: Project, args: argparse.Namespace) -> int:
-    catalogue = project.load()
+    catalogue = load_for_building(project)
     write_generated(project.root)
     print(f"{len(catalogue.briefings)} briefing(s) checked.", file=sys.stderr)
     report_pdfs(project, build_pdfs(project, catalogue, jobs=args.jobs), len(catalogue.briefings))
@@ -181,8 +182,14 @@ def run_build(project: Project, args: argparse.Namespace) -> int:
     return 0
 
 
+def load_for_building(project: Project) -> Catalogue:
+    """The catalogue, with the build cache started so that the next build can reuse it."""
+    project.cache_dir.mkdir(parents=True, exist_ok=True)
+    return project.load()
+
+
 def run_pdf(project: Project, args: argparse.Namespace) -> int:
-    catalogue = project.load()
+    catalogue = load_for_building(project)
     unknown = [i for i in args.ids if i not in catalogue.by_id]
     if unknown:
         print(f"no briefing has the id {', '.join(unknown)}", file=sys.stderr)

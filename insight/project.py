@@ -30,8 +30,16 @@ class Project:
 
     @property
     def cache_dir(self) -> Path:
-        """Keys of the outputs last built and pandoc's answers: safe to delete, never published."""
+        """Keys of the outputs last built and pandoc's answers: safe to delete, never published.
+
+        `build.py build` and `pdf` create it; a plain `mkdocs build` or `check` uses it only if
+        it exists, so that they leave nothing behind in a folder never built.
+        """
         return self.root / "build" / ".cache"
+
+    @property
+    def markdown_cache(self) -> Path | None:
+        return self.cache_dir / "markdown" if self.cache_dir.is_dir() else None
 
     def sources(self) -> list[Path]:
         return source_files(self.briefings)
@@ -39,7 +47,7 @@ class Project:
     def load(self) -> Catalogue:
         """The validated catalogue; raises `SourceErrors` listing every problem."""
         return load_catalogue(
-            self.sources(), self.images, base=self.root, cache=self.cache_dir / "markdown"
+            self.sources(), self.images, base=self.root, cache=self.markdown_cache
         )
 
     def check(self, files: list[Path]) -> None:
@@ -52,7 +60,7 @@ class Project:
         context = [f for f in self.sources() if f.resolve() not in given]
         try:
             load_catalogue(
-                [*files, *context], self.images, base=self.root, cache=self.cache_dir / "markdown"
+                [*files, *context], self.images, base=self.root, cache=self.markdown_cache
             )
         except SourceErrors as exc:
             shown = {display_path(f, self.root) for f in files}

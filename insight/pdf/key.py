@@ -1,8 +1,9 @@
 """The cache key of a PDF: a digest of everything its bytes depend on.
 
-That is the print HTML, every file the renderer may fetch for it (the shipped fonts,
-the images the HTML refers to), the print package itself (code, stylesheet,
-template) and the versions of WeasyPrint and its PDF writer.
+That is the print HTML, where its images are (WeasyPrint names an embedded image
+after its URL), every file the renderer may fetch for it (the shipped fonts, the
+images the HTML refers to), the print package itself (code, stylesheet, template)
+and the versions of WeasyPrint and its PDF writer.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ PRINT_PACKAGE = Path(__file__).parent
 
 def print_key(html: str, images: Path) -> str:
     """The key of the PDF that `pdf_bytes(html, images=images)` makes."""
+    folder = images.resolve()
     return digest(
-        [html, *renderer(), *file_parts(referenced_images(html, images), images.resolve())]
+        [html, folder.as_uri(), *renderer(), *file_parts(referenced_images(html, images), folder)]
     )
 
 

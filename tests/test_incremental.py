@@ -1,0 +1,121 @@
+"""Incremental builds, through `build.py --root` on a small generated catalogue: what is
+unchanged is left as it is, what changed is made again, and parallel rendering gives
+the same bytes as serial rendering."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bench.generate import generate
+from insight.progress import quiet
+
+ROOT = Path(__file__).resolve().parent.parent
+EDITED = "synthetic-briefing-001"
+UNTOUCHED = "synthetic-briefing-002"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a build left behind, and what it said."""
+
+    pdfs: dict[str, tuple[bytes, int]]  # id -> (bytes, modification time in ns)
+    site_inode: int
+    stderr: str
+
+
+@dataclass(frozen=True)
+class Builds:
+    project: Path
+    cold: Snapshot
+    again: Snapshot
+    edited: Snapshot
+
+
+def build(project: Path, *args: str) -> str:
+    """Run `build.py --root project ARGS` as an editor would; return what it printed."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "--root", str(project), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stderr
+
+
+def snapshot(project: Path, stderr: str) -> Snapshot:
+    pdfs = {
+        path.stem: (path.read_bytes(), path.stat().st_mtime_ns)
+        for path in (project / "build" / "pdf").glob("*.pdf")
+    }
+    return Snapshot(pdfs, (project / "site" / "index.html").stat().st_ino, stderr)
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
+    """A two-briefing project built cold, built again unchanged, then after one edit."""
+    project = generate(tmp_path_factory.mktemp("project"), 2)
+    cold = snapshot(project, build(project, "build", "--jobs", "2"))
+    again = snapshot(project, build(project, "build", "--jobs", "2"))
+    source = project / "briefings" / f"{EDITED}.yaml"
+    source.write_text(
+        source.read_text(encoding="utf-8").replace("Section 1:", "Section one:", 1),
+        encoding="utf-8",
+    )
+    edited = snapshot(project, build(project, "build", "--jobs", "2"))
+    return Builds(project, cold, again, edited)
+
+
+def test_an_unchanged_briefing_keeps_its_pdf_byte_for_byte(builds: Builds) -> None:
+    assert builds.again.pdfs == builds.cold.pdfs  # same bytes, not even written again
+    assert builds.edited.pdfs[UNTOUCHED] == builds.cold.pdfs[UNTOUCHED]
+    assert "2 PDF(s) up to date" in builds.again.stderr
+
+
+def test_an_edited_briefing_is_rendered_again(builds: Builds) -> None:
+    new_bytes, _ = builds.edited.pdfs[EDITED]
+    assert new_bytes != builds.cold.pdfs[EDITED][0]
+    assert f"wrote build/pdf/{EDITED}.pdf" in builds.edited.stderr
+    assert f"wrote build/pdf/{UNTOUCHED}.pdf" not in builds.edited.stderr
+
+
+def test_site_is_not_rebuilt_when_nothing_changed(builds: Builds) -> None:
+    assert "the subscriber site is up to date" in builds.again.stderr
+    assert builds.again.site_inode == builds.cold.site_inode
+
+
+def test_site_is_rebuilt_when_a_briefing_changed(builds: Builds) -> None:
+    assert "wrote site/" in builds.edited.stderr
+    assert builds.edited.site_inode != builds.cold.site_inode
+
+
+def test_published_pdfs_are_readable_by_everyone(builds: Builds) -> None:
+    for path in (builds.project / "build" / "pdf").glob("*.pdf"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path.name
+
+
+def test_jobs_two_renders_the_same_bytes_as_one(tmp_path: Path) -> None:
+    # One folder for both: WeasyPrint names embedded images after their absolute paths.
+    project = generate(tmp_path, 2)
+    pdf_folder = project / "build" / "pdf"
+    rendered = {}
+    for jobs in ("2", "1"):
+        shutil.rmtree(project / "build", ignore_errors=True)
+        build(project, "pdf", "--jobs", jobs)
+        rendered[jobs] = {path.name: path.read_bytes() for path in pdf_folder.glob("*.pdf")}
+    assert len(rendered["1"]) == 2
+    assert rendered["2"] == rendered["1"]
+
+
+@pytest.mark.parametrize("ci", ["true", "1"])
+def test_progress_bar_is_quiet_in_ci(ci: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CI", ci)
+    assert quiet()
