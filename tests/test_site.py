@@ -77,9 +77,18 @@ def test_every_briefing_has_a_page(site: Path, catalogue: Catalogue) -> None:
 
 def test_nothing_generated_is_committed_into_docs() -> None:
     hand_written = {"index.md", "about.md", "subscribe.md", "editors-guide.md"}
-    assert {p.relative_to(ROOT / "docs").as_posix() for p in (ROOT / "docs").rglob("*")} >= hand_written
+    assert {
+        p.relative_to(ROOT / "docs").as_posix() for p in (ROOT / "docs").rglob("*")
+    } >= hand_written
     assert not (ROOT / "docs" / "briefings").exists()
     assert not (ROOT / "docs" / "organisations").exists()
+
+
+def test_the_editors_field_reference_is_generated_from_the_model(site: Path) -> None:
+    html = content(site, "field-reference")
+    assert "<code>organisation_kind</code>" in html
+    assert "Stable id, unique across all briefings" in html
+    assert "field-reference/" in page(site, "editors-guide")
 
 
 def test_briefing_page_has_title_block_price_and_contacts(site: Path) -> None:
@@ -97,7 +106,11 @@ def test_markdown_fields_reach_the_page_exactly_as_pandoc_wrote_them(
 ) -> None:
     for briefing in catalogue.briefings:
         html = content(site, f"briefings/{briefing.id}")
-        for text in [briefing.summary, *briefing.key_messages, *(s.body for s in briefing.sections)]:
+        for text in [
+            briefing.summary,
+            *briefing.key_messages,
+            *(s.body for s in briefing.sections),
+        ]:
             assert catalogue.markdown(text) in html
 
 
@@ -106,7 +119,12 @@ def test_sections_delusions_principles_and_case_studies_have_anchors_from_their_
 ) -> None:
     for briefing in catalogue.briefings:
         ids = Elements(page(site, f"briefings/{briefing.id}")).ids()
-        items = [*briefing.sections, *briefing.delusions, *briefing.principles, *briefing.case_studies]
+        items = [
+            *briefing.sections,
+            *briefing.delusions,
+            *briefing.principles,
+            *briefing.case_studies,
+        ]
         assert {item.id for item in items} <= ids
     assert {d.id for _, d in catalogue.delusions()} <= Elements(page(site, "delusions")).ids()
     assert {p.id for _, p in catalogue.principles()} <= Elements(page(site, "principles")).ids()
@@ -148,7 +166,9 @@ def test_principles_page_names_every_briefing_that_invokes_a_principle(
             assert f'href="../briefings/{briefing.id}/"' in block
 
 
-def test_explorer_lists_every_case_study_with_facet_counts(site: Path, catalogue: Catalogue) -> None:
+def test_explorer_lists_every_case_study_with_facet_counts(
+    site: Path, catalogue: Catalogue
+) -> None:
     elements = Elements(content(site, "case-studies"))
     cards = [json.loads(a["data-facets"] or "") for _, a in elements.tags if "data-facets" in a]
     assert len(cards) == len(list(catalogue.case_studies()))
@@ -156,10 +176,15 @@ def test_explorer_lists_every_case_study_with_facet_counts(site: Path, catalogue
     assert facets == {"organisation_kind", "services", "technologies", "customer_groups", "drivers"}
     html = content(site, "case-studies")
     districts = sum("district council" in card["organisation_kind"] for card in cards)
-    assert f'value="district council"> <span class="insight-facet-value">district council</span> <span class="insight-count" data-count>{districts}</span>' in html
+    assert (
+        f'value="district council"> <span class="insight-facet-value">district council</span> <span class="insight-count" data-count>{districts}</span>'
+        in html
+    )
 
 
-def test_explorer_charts_case_studies_by_driver_and_by_service(site: Path, catalogue: Catalogue) -> None:
+def test_explorer_charts_case_studies_by_driver_and_by_service(
+    site: Path, catalogue: Catalogue
+) -> None:
     html = content(site, "case-studies")
     assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="insight-chart"') == 2
     assert "<title>Case studies by driver</title>" in html
@@ -215,12 +240,24 @@ def test_the_site_loads_nothing_from_other_hosts(site: Path) -> None:
 
 def test_search_index_holds_organisations_concepts_and_people_quoted(site: Path) -> None:
     index = (site / "search" / "search_index.json").read_text(encoding="utf-8")
-    for term in ["Buurtzorg", "Tandridge", "austerity", "shared services", "Nick Roberts", "delusion"]:
+    for term in [
+        "Buurtzorg",
+        "Tandridge",
+        "austerity",
+        "shared services",
+        "Nick Roberts",
+        "delusion",
+    ]:
         assert term.casefold() in index.casefold(), term
 
 
 def test_source_markup_is_shown_as_text_and_never_run(fixture_site: Path) -> None:
-    pages = ["briefings/unsafe-markup", "briefings", "case-studies", "organisations/example-em-council-em"]
+    pages = [
+        "briefings/unsafe-markup",
+        "briefings",
+        "case-studies",
+        "organisations/example-em-council-em",
+    ]
     for path in pages:
         html = page(fixture_site, path)
         elements = Elements(html)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from insight.catalogue import Catalogue
+from insight.fieldref import field_reference
 from insight.model import Briefing, CaseStudy, Kind
 from insight.site.facets import explorer
 
@@ -60,15 +61,28 @@ def site_pages(catalogue: Catalogue) -> list[Page]:
     }
     return [
         Page(CATALOGUE, "All briefings", "catalogue.md", {"groups": by_kind}),
-        *(Page(briefing_uri(b.id), b.title, "briefing.md", {"briefing": b}) for b in catalogue.briefings),
+        *(
+            Page(briefing_uri(b.id), b.title, "briefing.md", {"briefing": b})
+            for b in catalogue.briefings
+        ),
         Page("delusions.md", "Delusions", "delusions.md", {"items": list(catalogue.delusions())}),
-        Page("principles.md", "Principles", "principles.md", {"items": list(catalogue.principles())}),
+        Page(
+            "principles.md", "Principles", "principles.md", {"items": list(catalogue.principles())}
+        ),
         # The explorer's facets need the width the sidebars would take.
         Page("case-studies.md", "Case-study explorer", "explorer.md", explorer(catalogue), WIDE),
-        Page(ORGANISATIONS, "All organisations", "organisations.md", {"organisations": organisations}),
+        Page(
+            ORGANISATIONS, "All organisations", "organisations.md", {"organisations": organisations}
+        ),
         *(
             Page(organisation_uri(o.name), o.name, "organisation.md", {"organisation": o})
             for o in organisations
+        ),
+        Page(
+            "field-reference.md",
+            "Field reference",
+            "field-reference.md",
+            {"reference": field_reference()},
         ),
     ]
 
@@ -101,7 +115,9 @@ def gather_organisations(catalogue: Catalogue) -> list[Organisation]:
     cases: dict[str, list[tuple[Briefing, CaseStudy]]] = defaultdict(list)
     for briefing, case in catalogue.case_studies():
         cases[slugify(case.organisation)].append((briefing, case))
-    organisations = [Organisation(slug, found[0][1].organisation, found) for slug, found in cases.items()]
+    organisations = [
+        Organisation(slug, found[0][1].organisation, found) for slug, found in cases.items()
+    ]
     return sorted(organisations, key=lambda o: o.name.casefold())
 
 
