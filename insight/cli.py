@@ -11,6 +11,7 @@ from pathlib import Path
 
 from insight.catalogue import Catalogue
 from insight.changes import GitError, summarise_changes
+from insight.edition import Edition
 from insight.errors import SourceError, SourceErrors
 from insight.pdf import build_pdfs
 from insight.project import Project
@@ -90,12 +91,19 @@ def make_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="exit 1 if the committed schema is out of date, writing nothing",
     )
-    add_jobs(
-        command(
-            "build",
-            run_build,
-            "Check the sources, then build every PDF and the site, skipping whatever is already up to date.",
-        )
+    build = command(
+        "build",
+        run_build,
+        "Check the sources, then build every PDF and the site, skipping whatever is already up to date.",
+    )
+    add_jobs(build)
+    build.add_argument(
+        "--edition",
+        type=Edition,
+        choices=list(Edition),
+        default=Edition.subscriber,
+        help="'subscriber' (default): everything, with the PDFs, into site/; "
+        "'public': titles, summaries, key messages and prices only, no PDFs, into site-public/",
     )
     pdf = command(
         "pdf",
@@ -172,13 +180,16 @@ def run_build(project: Project, args: argparse.Namespace) -> int:
     catalogue = load_for_building(project)
     write_generated(project.root)
     print(f"{len(catalogue.briefings)} briefing(s) checked.", file=sys.stderr)
-    report_pdfs(project, build_pdfs(project, catalogue, jobs=args.jobs), len(catalogue.briefings))
-    # After the PDFs: the site publishes them.
-    site = build_site_if_changed(project, build_site)
+    edition = args.edition
+    # The public edition has no PDFs; the subscriber edition publishes them, so they come first.
+    if edition is Edition.subscriber:
+        written = build_pdfs(project, catalogue, jobs=args.jobs)
+        report_pdfs(project, written, len(catalogue.briefings))
+    site = build_site_if_changed(project, edition, build_site)
     if site is None:
-        print("the subscriber site is up to date", file=sys.stderr)
+        print(f"the {edition} site is up to date", file=sys.stderr)
     else:
-        print(f"wrote {site.relative_to(project.root)}/ (the subscriber site)", file=sys.stderr)
+        print(f"wrote {site.relative_to(project.root)}/ (the {edition} site)", file=sys.stderr)
     return 0
 
 

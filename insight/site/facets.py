@@ -65,7 +65,9 @@ class Chart:
 def explorer(catalogue: Catalogue) -> dict[str, Any]:
     """What the explorer template needs: each case study with its facet values, facets, charts."""
     cases = [(b, c, facet_values(c)) for b, c in catalogue.case_studies()]
-    facets = [facet(name, label, [values for *_, values in cases]) for name, label in FACETS.items()]
+    every = [facet(name, label, [values for *_, values in cases]) for name, label in FACETS.items()]
+    # A facet no case study has a value of (as the public edition withholds most) is left out.
+    facets = [f for f in every if f.counts]
     charts = [chart(f) for f in facets if f.field in CHARTED]
     return {"cases": cases, "facets": facets, "charts": charts}
 

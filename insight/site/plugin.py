@@ -1,12 +1,14 @@
-"""The MkDocs plugin `insight`: generates the subscriber site's pages from the briefing sources.
+"""The MkDocs plugin `insight`: generates the site's pages from the briefing sources.
 
     plugins:
       - search
-      - insight
+      - insight:
+          edition: subscriber   # or public: see insight.edition
 
-Each event does one thing: on_config loads the catalogue and fills in the
-navigation, on_files adds the generated pages and the files they publish, on_serve
-watches the sources so that `mkdocs serve` rebuilds when a briefing changes.
+Each event does one thing: on_config loads the catalogue of the edition and fills in
+the navigation, on_files adds the generated pages, the Atom feed and the files they
+publish, on_serve watches the sources so that `mkdocs serve` rebuilds when a briefing
+changes.
 """
 
 from __future__ import annotations
@@ -20,15 +22,19 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 
 from insight.catalogue import Catalogue
+from insight.edition import Edition, edition_catalogue
 from insight.errors import SourceErrors
 from insight.project import ASSETS, Project
 from insight.site.config import InsightConfig
+from insight.site.feed import FEED, atom_feed
 from insight.site.pages import Page, navigation, site_pages
-from insight.site.render import IMAGES, render_page
+from insight.site.render import IMAGES, referenced_images, render_page
 
 log = get_plugin_logger(__name__)
 
 SITE_ASSETS = Path(__file__).parent / "assets"
+# Theme template overrides: the feed's <link> in every page's head.
+OVERRIDES = Path(__file__).parent / "overrides"
 PUBLISHED_ASSETS = "assets/insight/"
 STYLESHEET = PUBLISHED_ASSETS + "insight.css"
 SCRIPT = PUBLISHED_ASSETS + "explorer.js"
@@ -42,24 +48,32 @@ class InsightPlugin(BasePlugin[InsightConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.project = Project(Path(self.config.project or Path(config.config_file_path).parent))
-        self.catalogue = load_or_abort(self.project)
+        self.catalogue = edition_catalogue(load_or_abort(self.project), self.edition)
         self.pages = site_pages(self.catalogue)
         if config.nav:
             config.nav = navigation(config.nav, self.pages)
         config.extra_css.append(STYLESHEET)
         config.extra_javascript.append(SCRIPT)
+        # After a custom_dir of the project's own, so that a project can still override ours.
+        config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(OVERRIDES))
         return config
+
+    @property
+    def edition(self) -> Edition:
+        return Edition(self.config.edition)
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.project and self.catalogue, "on_config runs first"
-        for src_uri, path in published(self.project, [b.id for b in self.catalogue.briefings]):
+        for src_uri, path in published(self.project, self.catalogue, self.edition):
             files.append(File.generated(config, src_uri, abs_src_path=str(path)))
         generated = [(page, File.generated(config, page.src_uri, content="")) for page in self.pages]
-        for _, file in generated:
+        feed = File.generated(config, FEED, content="")
+        for file in [*(file for _, file in generated), feed]:
             files.append(file)
         # Rendered once every file exists, so that pages can link to each other.
         for page, file in generated:
-            file.content_string = render_page(page, file, files, self.catalogue)
+            file.content_string = render_page(page, file, files, self.catalogue, self.edition)
+        feed.content_string = atom_feed(self.catalogue, self.edition, files, config)
         return files
 
     def on_serve(
@@ -84,16 +98,17 @@ def load_or_abort(project: Project) -> Catalogue:
         ) from None
 
 
-def published(project: Project, briefing_ids: list[str]) -> list[tuple[str, Path]]:
-    """(site path, file) for the stylesheet, script, fonts, source images and built PDFs."""
+def published(
+    project: Project, catalogue: Catalogue, edition: Edition
+) -> list[tuple[str, Path]]:
+    """(site path, file) for the stylesheet, script, fonts, the source images the edition's
+    texts show, and the built PDFs of the subscriber edition."""
     files = [(PUBLISHED_ASSETS + p.name, p) for p in sorted(SITE_ASSETS.iterdir())]
     files += [(f"{PUBLISHED_ASSETS}fonts/{p.name}", p) for p in sorted((ASSETS / "fonts").glob("*.woff2"))]
-    if project.images.is_dir():
-        files += [
-            (IMAGES + p.relative_to(project.images).as_posix(), p)
-            for p in sorted(project.images.rglob("*"))
-            if p.is_file()
-        ]
-    pdfs = [project.pdf_dir / f"{briefing_id}.pdf" for briefing_id in briefing_ids]
-    files += [(f"pdf/{p.name}", p) for p in pdfs if p.is_file()]
+    # Only images a text of this edition shows: those of a withheld section stay unpublished.
+    images = [project.images / name for name in referenced_images(catalogue)]
+    files += [(IMAGES + p.relative_to(project.images).as_posix(), p) for p in images if p.is_file()]
+    if edition is Edition.subscriber:
+        pdfs = [project.pdf_dir / f"{b.id}.pdf" for b in catalogue.briefings]
+        files += [(f"pdf/{p.name}", p) for p in pdfs if p.is_file()]
     return files

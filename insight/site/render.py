@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from urllib.parse import unquote
 
 import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -19,10 +20,13 @@ from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
 from insight.catalogue import Catalogue
+from insight.edition import Edition
 from insight.site.pages import Page, briefing_uri, organisation_uri
 
 IMAGES = "images/"
 """Where the site publishes briefings/images/; source fields write `images/<file>`."""
+# `<img src="` only ever starts a real tag: pandoc escapes '<' in text.
+IMAGE_SOURCE = re.compile(f'<img src="{IMAGES}([^"]+)"')
 
 # Python-Markdown's backslash escapes; '<', '>' and '&' are escaped as HTML entities instead.
 MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!])")
@@ -37,7 +41,9 @@ ENV = Environment(
 )
 
 
-def render_page(page: Page, file: File, files: Files, catalogue: Catalogue) -> str:
+def render_page(
+    page: Page, file: File, files: Files, catalogue: Catalogue, edition: Edition
+) -> str:
     """The Markdown source of `page`, to be published as `file` among `files`."""
     # The theme writes a front-matter title into <title> as it is, but strips tags from
     # (and so unescapes) any other title: only this way does a title stay text.
@@ -46,6 +52,7 @@ def render_page(page: Page, file: File, files: Files, catalogue: Catalogue) -> s
         page.context,
         title=page.title,
         catalogue=catalogue,
+        edition=edition,
         url=linker(file, files),
         exists=lambda src_uri: files.get_file_from_path(src_uri) is not None,
         markdown=markdown_renderer(file, catalogue),
@@ -72,11 +79,16 @@ def markdown_renderer(file: File, catalogue: Catalogue) -> Callable[[str], Marku
     images = get_relative_url(IMAGES, file.url).rstrip("/") + "/"
 
     def markdown(text: str) -> Markup:
-        # `<img src="` only ever starts a real tag: pandoc escapes '<' in text.
         html = catalogue.markdown(text).replace(f'<img src="{IMAGES}', f'<img src="{images}')
         return Markup(html)
 
     return markdown
+
+
+def referenced_images(catalogue: Catalogue) -> list[str]:
+    """The paths, within briefings/images/, of the images the catalogue's texts show."""
+    found = (path for text in catalogue.html.values() for path in IMAGE_SOURCE.findall(text))
+    return sorted({unquote(html.unescape(path)) for path in found})
 
 
 def heading(text: str) -> Markup:

@@ -1,0 +1,103 @@
+"""The two editions: subscribers read everything, the public reads an abstract.
+
+The public edition is a projection of the model, not a switch in the templates:
+`public_catalogue` keeps the fields listed in PUBLIC and empties every other one,
+and carries the HTML of the texts that remain and of no other. A renderer given
+the public catalogue cannot leak what it was never given. A field added to the
+model is subscriber-only until it is listed here.
+
+A withheld text becomes "" (a source can never hold an empty text), a withheld
+list [], a withheld optional value its default; templates test a text before
+showing it, to offer the full version to subscribers instead.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from insight.catalogue import Catalogue, Source
+from insight.markdown import markdown_fields
+from insight.model import Briefing, CaseStudy, Delusion, Principle
+
+
+class Edition(StrEnum):
+    public = "public"
+    subscriber = "subscriber"
+
+
+# Model -> the fields the public edition shows; the fields of Briefing's other models
+# (availability, date, contacts, public quotes) are kept whole.
+PUBLIC: dict[type[BaseModel], frozenset[str]] = {
+    Briefing: frozenset(
+        {
+            # The title block and the catalogue.
+            *("id", "title", "subtitle", "short_title", "kind", "series", "date", "date_note"),
+            *("publishers", "partners", "extent", "keywords"),
+            # What makes a reader want the rest, and how to get it.
+            *("summary", "key_messages", "availability", "contacts", "related"),
+            # Where the entry's text comes from: it applies to the summary as much as to the
+            # rest, and says nothing the summary does not (see its description in the model).
+            "provenance",
+            # Reduced below to what a list of contents would show.
+            *("case_studies", "delusions", "principles", "invokes_principles", "quotes"),
+        }
+    ),
+    # What the explorer and the organisation pages list: who did what, not how.
+    CaseStudy: frozenset({"id", "organisation", "organisation_kind", "region", "title"}),
+    Delusion: frozenset({"id", "title"}),
+    Principle: frozenset({"id", "title"}),
+}
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def edition_catalogue(catalogue: Catalogue, edition: Edition) -> Catalogue:
+    """The catalogue an edition is rendered from."""
+    return catalogue if edition is Edition.subscriber else public_catalogue(catalogue)
+
+
+def public_catalogue(catalogue: Catalogue) -> Catalogue:
+    """The catalogue with only its public fields, and the HTML of only the texts left in it."""
+    sources = [Source(s.path, public_briefing(s.briefing), s.locator) for s in catalogue.sources]
+    html = {
+        text: catalogue.markdown(text)
+        for source in sources
+        for _, text in markdown_fields(source.briefing, ())
+        if text
+    }
+    return Catalogue(sources, html)
+
+
+def public_briefing(briefing: Briefing) -> Briefing:
+    return keep_public(
+        briefing,
+        case_studies=[keep_public(c) for c in briefing.case_studies],
+        delusions=[keep_public(d) for d in briefing.delusions],
+        principles=[keep_public(p) for p in briefing.principles],
+        quotes=[q for q in briefing.quotes if q.public],
+    )
+
+
+def keep_public(model: Model, **public_values: Any) -> Model:
+    """A copy of `model` with its public fields, `public_values` in place of some of them, and
+    every other field withheld."""
+    fields = type(model).model_fields
+    withheld = {
+        name: withheld_value(type(model), name, info)
+        for name, info in fields.items()
+        if name not in PUBLIC[type(model)]
+    }
+    return model.model_copy(update={**withheld, **public_values})
+
+
+def withheld_value(model: type[BaseModel], name: str, info: FieldInfo) -> Any:
+    if not info.is_required():
+        return info.get_default(call_default_factory=True)
+    if info.annotation is str:
+        return ""
+    # Nothing to empty it to: whoever adds such a field decides whether the public sees it.
+    raise TypeError(f"{model.__name__}.{name} is required and not a text: list it in PUBLIC or not")

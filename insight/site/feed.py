@@ -1,0 +1,53 @@
+"""The Atom feed of briefings, newest first: alerts for anyone with a feed reader.
+
+Each edition has its own, made from its own catalogue, so the public feed carries
+the public fields only. Links are relative to the feed (at the site's root) unless
+mkdocs.yml gives a site_url.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import Files
+
+from insight.catalogue import Catalogue
+from insight.edition import Edition
+from insight.site.pages import briefing_uri
+from insight.site.render import ENV
+
+FEED = "feed.xml"
+# A tag: URI (RFC 4151) names the feed and its entries for good, wherever the site is served.
+TAG = "tag:socitm.net,2024:insight"
+EARLIEST = date(1990, 1, 1)  # as PublicationDate allows
+
+
+def atom_feed(catalogue: Catalogue, edition: Edition, files: Files, config: MkDocsConfig) -> str:
+    """The feed's XML: one entry per briefing, linking to its page (and, if published, its PDF)."""
+    base = config.site_url or ""
+
+    def url(src_uri: str) -> str | None:
+        file = files.get_file_from_path(src_uri)
+        return base + file.url if file else None
+
+    briefings = catalogue.briefings
+    # Newest first, so the first is the latest; with none yet, the earliest date one may have.
+    updated = briefings[0].date.first_day if briefings else EARLIEST
+    return ENV.get_template("feed.xml").render(
+        config=config,
+        briefings=briefings,
+        updated=updated,
+        home=base or "./",
+        markdown=catalogue.markdown,
+        url=url,
+        briefing_uri=briefing_uri,
+        feed_id=f"{TAG}:{edition}",
+        entry_id=lambda briefing_id: f"{TAG}:briefings/{briefing_id}",
+        timestamp=timestamp,
+    )
+
+
+def timestamp(day: date) -> str:
+    """An Atom date (RFC 3339): the briefing's date, at midnight UTC."""
+    return f"{day.isoformat()}T00:00:00Z"
