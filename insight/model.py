@@ -306,17 +306,19 @@ class Briefing(Strict):
         default=None, description="Length of the original, e.g. '68 pages'."
     )
     keywords: list[Text] = Field(
-        default_factory=list, description="Keywords for search and PDF metadata."
+        default_factory=list,
+        description="Keywords for search, the Atom feed and PDF metadata; public.",
     )
     provenance: Markdown = Field(
-        description="Where this text comes from and what in it is illustrative, shown to readers."
+        description="Where this text comes from and what in it is illustrative; shown in the public edition too."
     )
     availability: Availability = Field(description="Who can have it, and at what price.")
     summary: Markdown = Field(
-        description="The summary shown first and in the catalogue, in Markdown."
+        description="The summary shown first and in the catalogue, in Markdown; public, like the title and key messages."
     )
     key_messages: list[Markdown] = Field(
-        default_factory=list, description="Key messages, one Markdown paragraph each."
+        default_factory=list,
+        description="Key messages, one Markdown paragraph each; shown in the public edition too.",
     )
     sections: list[Section] = Field(
         default_factory=list, description="The body of the briefing, in order."
