@@ -4,12 +4,8 @@ one holds not one byte of what only subscribers may read; both carry a well-form
 from __future__ import annotations
 
 import gzip
-import os
 import re
-import shutil
 import subprocess
-import sys
-import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,19 +16,11 @@ import pytest
 from insight.catalogue import Catalogue
 from insight.edition import public_briefing
 from insight.project import Project
-from tests.conftest import ROOT
+from tests.conftest import EDITIONS, Built
 
-FIXTURE = ROOT / "tests" / "fixtures" / "editions" / "project"
 MARKER = b"subscriberonlyx7f3a"  # compared with each file in lower case: ids hold it too
 ATOM = "{http://www.w3.org/2005/Atom}"
 RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
-
-
-@dataclass(frozen=True)
-class Built:
-    project: Path
-    site: Path
-    seconds: float
 
 
 @dataclass(frozen=True)
@@ -41,36 +29,6 @@ class Scan:
     bytes: int
     leaks: list[str]
     """The files (relative paths) whose content holds the marker."""
-
-
-def build_edition(project: Path, *edition: str) -> float:
-    """Run `build.py --root project build [--edition E]` as an editor would; return its seconds."""
-    started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "build.py"), "--root", str(project), "build", *edition],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-    )
-    assert result.returncode == 0, result.stderr
-    return time.perf_counter() - started
-
-
-@pytest.fixture(scope="module")
-def editions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
-    """The fixture project built as the subscriber edition (PDFs and all), then as the public one."""
-    project = tmp_path_factory.mktemp("editions") / "project"
-    shutil.copytree(FIXTURE, project)
-    (project / "mkdocs.yml").write_text(
-        f"INHERIT: {ROOT / 'mkdocs.yml'}\ndocs_dir: {ROOT / 'docs'}\n", encoding="utf-8"
-    )
-    # Subscriber first, so that the PDFs exist when the public edition is built.
-    subscriber = build_edition(project)
-    public = build_edition(project, "--edition", "public")
-    return {
-        "subscriber": Built(project, project / "site", subscriber),
-        "public": Built(project, project / "site-public", public),
-    }
 
 
 def readable_bytes(path: Path) -> bytes:
@@ -96,9 +54,13 @@ def scan(site: Path) -> Scan:
 def leaves(value: Any, path: str = "") -> dict[str, Any]:
     """Every scalar of a dumped model by its path, lists indexed: {'quotes.1.text': '...'}."""
     if isinstance(value, dict):
-        return {k: v for key, item in value.items() for k, v in leaves(item, f"{path}.{key}").items()}
+        return {
+            k: v for key, item in value.items() for k, v in leaves(item, f"{path}.{key}").items()
+        }
     if isinstance(value, list):
-        return {k: v for i, item in enumerate(value) for k, v in leaves(item, f"{path}.{i}").items()}
+        return {
+            k: v for i, item in enumerate(value) for k, v in leaves(item, f"{path}.{i}").items()
+        }
     return {path.lstrip("."): value}
 
 
@@ -117,7 +79,7 @@ SUBSCRIBER_ONLY = {
 
 
 def test_the_fixture_marks_every_field_only_subscribers_may_read() -> None:
-    [briefing] = Project(FIXTURE).load().briefings
+    [briefing] = Project(EDITIONS).load().briefings
     full, public = leaves(briefing.model_dump()), leaves(public_briefing(briefing).model_dump())
     withheld = {path: value for path, value in full.items() if public.get(path) != value}
     assert {re.sub(r"\.\d+", "", path) for path in withheld} == SUBSCRIBER_ONLY
