@@ -70,12 +70,15 @@ def test_pull_requests_annotate_errors_test_and_upload_the_outputs() -> None:
     assert uploaded == {"site/", "build/pdf/"}
 
 
-def test_main_is_published_to_pages_after_the_tests() -> None:
+def test_main_is_published_to_pages_after_the_tests_as_the_public_edition_only() -> None:
     workflow = load(ROOT / ".github/workflows/publish.yml")
     assert workflow["on"]["push"]["branches"] == ["main"]
     build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
     runs = [step.get("run", "") for step in build["steps"]]
-    assert runs.index("python3 tasks.py test") < runs.index(".venv/bin/python build.py build")
+    public = ".venv/bin/python build.py build --edition public"
+    assert runs.index("python3 tasks.py test") < runs.index(public)
+    [uploaded] = [s["with"]["path"] for s in build["steps"] if "upload-pages" in s.get("uses", "")]
+    assert uploaded == "site-public/"  # GitHub Pages is public: never the subscriber edition
     assert deploy["needs"] == "build"
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
 
