@@ -185,3 +185,12 @@ def test_every_page_tells_feed_readers_where_the_feed_is(site: Path) -> None:
     for path in ("index.html", "briefings/living-with-austerity/index.html", "404.html"):
         html = (site / path).read_text(encoding="utf-8")
         assert re.search(r'<link rel="alternate" type="application/atom\+xml"[^>]*feed\.xml', html)
+
+
+def test_the_subscriber_edition_makes_no_offer_in_place_of_what_it_shows(
+    editions: dict[str, Built],
+) -> None:
+    for path in ("briefings/marked-briefing", "case-studies", "delusions", "principles"):
+        html = (editions["subscriber"].site / path / "index.html").read_text(encoding="utf-8")
+        assert "insight-withheld" not in html, path
+        assert 'id="full-text"' not in html, path
