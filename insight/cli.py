@@ -94,7 +94,8 @@ def make_parser() -> argparse.ArgumentParser:
     build = command(
         "build",
         run_build,
-        "Check the sources, then build every PDF and the site, skipping whatever is already up to date.",
+        "Check the sources, then build every PDF and the subscriber site, or with --edition public "
+        "the public site alone, skipping whatever is already up to date.",
     )
     add_jobs(build)
     build.add_argument(
