@@ -3,7 +3,9 @@
 
 import sys
 
-from insight.cli import main
-
 if __name__ == "__main__":
+    # Imported here, not above: the PDF worker processes import this file, and need
+    # only the renderer, not the whole command line with the site's tooling.
+    from insight.cli import main
+
     sys.exit(main())

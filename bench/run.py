@@ -98,7 +98,7 @@ def measure(count: int, jobs: int, work: Path) -> Result:
     floor_pdfs = weasyprint_floor(project) / jobs
     floor_site = mkdocs_floor(project)
     # Cold means nothing built before: no PDFs, no caches, no site.
-    shutil.rmtree(project / "build")
+    shutil.rmtree(project / "build", ignore_errors=True)
     shutil.rmtree(project / "site", ignore_errors=True)
     log(f"N={count}: cold build")
     cold, cold_peak = timed_build(project, jobs)

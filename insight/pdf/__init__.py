@@ -31,9 +31,6 @@ from insight.project import ASSETS, Project
 STYLESHEET = Path(__file__).parent / "print.css"
 # Tagged PDF/UA-1, so that screen readers get the reading order, headings and alt text.
 PDF_VARIANT = "pdf/ua-1"
-# WeasyPrint's memory creeps up from one document to the next; a fresh worker now and
-# then keeps it flat, for the price of one import per this many documents.
-DOCUMENTS_PER_WORKER = 20
 
 
 @dataclass(frozen=True)
@@ -104,9 +101,9 @@ def outcomes(stale: list[PrintJob], jobs: int) -> Iterator[tuple[PrintJob, str |
             yield job, render_file(job.html, job.images, job.out)
         return
     # 'spawn' starts workers without a copy of this process's memory, threads or open files.
-    pool = ProcessPoolExecutor(
-        workers, mp_context=get_context("spawn"), max_tasks_per_child=DOCUMENTS_PER_WORKER
-    )
+    # Workers are not recycled: WeasyPrint grows by about 0.3 MB a document, and
+    # max_tasks_per_child deadlocks on Python 3.11 (CPython gh-115634).
+    pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
     try:
         futures = {pool.submit(render_file, job.html, job.images, job.out): job for job in stale}
         for future in as_completed(futures):
