@@ -87,7 +87,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="insight-bench-") as work:
         for count in args.counts:
             results.append(measure(count, args.jobs, Path(work)))
-            print(table(results), flush=True)
+            log(results[-1].row())
+    print(table(results))
     if args.readme:
         write_results(table(results), args.jobs)
 
