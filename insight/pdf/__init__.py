@@ -39,13 +39,10 @@ class PrintJob:
 
     source: Source
     html: str
+    images: Path
     out: Path
     stamp: Stamp
     key: str
-
-    @property
-    def images(self) -> Path:
-        return self.source.path.parent / "images"
 
 
 def build_pdfs(
@@ -83,9 +80,10 @@ def print_job(project: Project, catalogue: Catalogue, briefing_id: str) -> Print
     return PrintJob(
         source=source,
         html=html,
+        images=images_of(source),
         out=project.pdf_dir / f"{briefing_id}.pdf",
         stamp=Stamp(project.cache_dir / "pdf" / f"{briefing_id}.sha256"),
-        key=print_key(html, source.path.parent / "images"),
+        key=print_key(html, images_of(source)),
     )
 
 
@@ -115,9 +113,7 @@ def outcomes(stale: list[PrintJob], jobs: int) -> Iterator[tuple[PrintJob, str |
 def render_pdf(catalogue: Catalogue, briefing: Briefing, out_path: Path) -> None:
     """Render `briefing` to `out_path`, replacing it only once the new PDF is complete."""
     source = source_of(catalogue, briefing)
-    refused = render_file(
-        briefing_html(catalogue, briefing), source.path.parent / "images", out_path
-    )
+    refused = render_file(briefing_html(catalogue, briefing), images_of(source), out_path)
     if refused:
         raise SourceErrors([refusal(source, refused)])
 
@@ -137,6 +133,11 @@ def render_file(html: str, images: Path, out_path: Path) -> str | None:
 
 def source_of(catalogue: Catalogue, briefing: Briefing) -> Source:
     return next(s for s in catalogue.sources if s.briefing.id == briefing.id)
+
+
+def images_of(source: Source) -> Path:
+    """The image folder beside a source, which its Markdown writes as images/<file>."""
+    return source.path.parent / "images"
 
 
 def refusal(source: Source, url: str) -> SourceError:
