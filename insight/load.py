@@ -83,12 +83,12 @@ def decode(raw: bytes, locator: Locator) -> str:
 
 def compose(text: str, locator: Locator) -> yaml.Node | None:
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=yaml.CSafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise SourceErrors(
-            [SourceError(locator.path, line, column, *describe_yaml_error(exc))]
+            [SourceError(locator.path, line, column, *describe_yaml_error(exc, text))]
         ) from None
     except yaml.YAMLError as exc:
         raise SourceErrors([locator.error((), f"not valid YAML: {exc}")]) from None
@@ -96,9 +96,16 @@ def compose(text: str, locator: Locator) -> yaml.Node | None:
         raise SourceErrors([locator.error((), "YAML is nested too deeply")]) from None
 
 
-def describe_yaml_error(exc: yaml.MarkedYAMLError) -> tuple[str, str]:
+def describe_yaml_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[str, str]:
     problem = (exc.problem or str(exc)).strip()
-    if "'\\t'" in problem or "\\t" in problem:
+    mark = exc.problem_mark
+    lines = text.splitlines()
+    # libyaml's own message does not name the character, so look at it.
+    if (
+        mark is not None
+        and mark.line < len(lines)
+        and lines[mark.line][mark.column : mark.column + 1] == "\t"
+    ):
         return "tab character in indentation", "indent with spaces, not tabs"
     if "expected <document start>" in problem or "more than one document" in problem:
         return "more than one YAML document in the file", "remove the '---' line"

@@ -33,6 +33,10 @@ class Page:
     context: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     """Front matter for MkDocs and the theme, e.g. {'hide': ['toc']}."""
+    listed: bool = True
+    """In the navigation. Organisation pages are not: there can be hundreds, and every
+    page of the site carries the navigation, so listing them would make each page
+    slower to build and harder to read. Their A to Z index is listed instead."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,13 @@ def site_pages(catalogue: Catalogue) -> list[Page]:
             ORGANISATIONS, "All organisations", "organisations.md", {"organisations": organisations}
         ),
         *(
-            Page(organisation_uri(o.name), o.name, "organisation.md", {"organisation": o})
+            Page(
+                organisation_uri(o.name),
+                o.name,
+                "organisation.md",
+                {"organisation": o},
+                listed=False,
+            )
             for o in organisations
         ),
         Page(
@@ -91,7 +101,7 @@ def navigation(nav: list[NavItem], pages: list[Page]) -> list[NavItem]:
     """The nav of mkdocs.yml, with each generated index page made into a section of its pages.
 
     `- Briefings: briefings/index.md` becomes a 'Briefings' section holding that index
-    and then every page generated under briefings/.
+    and then every listed page generated under briefings/.
     """
     return [expand(item, pages) for item in nav]
 
@@ -102,10 +112,12 @@ def expand(item: NavItem, pages: list[Page]) -> NavItem:
     [(title, target)] = item.items()
     if isinstance(target, list):
         return {title: navigation(target, pages)}
-    if target not in (CATALOGUE, ORGANISATIONS):
-        return item
     folder = target.removesuffix("index.md")
-    children = [p for p in pages if p.src_uri.startswith(folder) and p.src_uri != target]
+    children = [
+        p for p in pages if p.listed and p.src_uri.startswith(folder) and p.src_uri != target
+    ]
+    if target not in (CATALOGUE, ORGANISATIONS) or not children:
+        return item
     # Nav titles are inserted into the theme as HTML, so plain-text titles are escaped.
     return {title: [target, *({html.escape(p.title): p.src_uri} for p in children)]}
 

@@ -19,7 +19,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin, get_plugin_logger
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 
 from insight.catalogue import Catalogue
 from insight.edition import Edition, edition_catalogue
@@ -66,7 +66,10 @@ class InsightPlugin(BasePlugin[InsightConfig]):
         assert self.project and self.catalogue, "on_config runs first"
         for src_uri, path in published(self.project, self.catalogue, self.edition):
             files.append(File.generated(config, src_uri, abs_src_path=str(path)))
-        generated = [(page, File.generated(config, page.src_uri, content="")) for page in self.pages]
+        generated = [
+            (page, File.generated(config, page.src_uri, content="", inclusion=inclusion(page)))
+            for page in self.pages
+        ]
         feed = File.generated(config, FEED, content="")
         for file in [*(file for _, file in generated), feed]:
             files.append(file)
@@ -86,6 +89,10 @@ class InsightPlugin(BasePlugin[InsightConfig]):
         return server
 
 
+def inclusion(page: Page) -> InclusionLevel:
+    return InclusionLevel.UNDEFINED if page.listed else InclusionLevel.NOT_IN_NAV
+
+
 def load_or_abort(project: Project) -> Catalogue:
     """The catalogue, or every source error logged (file:line:column) and the build stopped."""
     try:
@@ -98,13 +105,13 @@ def load_or_abort(project: Project) -> Catalogue:
         ) from None
 
 
-def published(
-    project: Project, catalogue: Catalogue, edition: Edition
-) -> list[tuple[str, Path]]:
+def published(project: Project, catalogue: Catalogue, edition: Edition) -> list[tuple[str, Path]]:
     """(site path, file) for the stylesheet, script, fonts, the source images the edition's
     texts show, and the built PDFs of the subscriber edition."""
     files = [(PUBLISHED_ASSETS + p.name, p) for p in sorted(SITE_ASSETS.iterdir())]
-    files += [(f"{PUBLISHED_ASSETS}fonts/{p.name}", p) for p in sorted((ASSETS / "fonts").glob("*.woff2"))]
+    files += [
+        (f"{PUBLISHED_ASSETS}fonts/{p.name}", p) for p in sorted((ASSETS / "fonts").glob("*.woff2"))
+    ]
     # Only images a text of this edition shows: those of a withheld section stay unpublished.
     images = [project.images / name for name in referenced_images(catalogue)]
     files += [(IMAGES + p.relative_to(project.images).as_posix(), p) for p in images if p.is_file()]
