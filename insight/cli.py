@@ -186,7 +186,9 @@ def run_build(project: Project, args: argparse.Namespace) -> int:
     if edition is Edition.subscriber:
         written = build_pdfs(project, catalogue, jobs=args.jobs)
         report_pdfs(project, written, len(catalogue.briefings))
-    site = build_site_if_changed(project, edition, build_site)
+    site = build_site_if_changed(
+        project, edition, lambda project, edition: build_site(project, edition, catalogue)
+    )
     if site is None:
         print(f"the {edition} site is up to date", file=sys.stderr)
     else:

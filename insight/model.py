@@ -11,7 +11,7 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from pydantic import (
     BaseModel,
@@ -351,3 +351,10 @@ class Briefing(Strict):
     @property
     def running_title(self) -> str:
         return self.short_title or self.title
+
+
+def models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The models a field's type holds: `CaseStudy` for `list[CaseStudy]`, and so on."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in get_args(annotation) for m in models_in(arg)]

@@ -22,7 +22,9 @@ def new_briefing(briefings: Path, slug: str) -> Path:
     require_slug(slug)
     path = briefings / f"{slug}.yaml"
     if path.exists():
-        raise SourceErrors([SourceError(display(path), 1, 1, "a briefing with this id already exists")])
+        raise SourceErrors(
+            [SourceError(display(path), 1, 1, "a briefing with this id already exists")]
+        )
     path.write_text(fill("briefing.yaml", slug), encoding="utf-8")
     return path
 
@@ -37,7 +39,9 @@ def new_case_study(briefings: Path, briefing_id: str, slug: str) -> Path:
         )
     text = path.read_text(encoding="utf-8")
     if re.search(rf"^\s*- id: {re.escape(slug)}\s*$", text, re.MULTILINE):
-        raise SourceErrors([SourceError(display(path), 1, 1, f"a case study '{slug}' already exists")])
+        raise SourceErrors(
+            [SourceError(display(path), 1, 1, f"a case study '{slug}' already exists")]
+        )
     path.write_text(insert_case_study(text, fill("case-study.yaml", slug)), encoding="utf-8")
     return path
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 from datetime import date
-from typing import Any, get_args, get_origin
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from insight.errors import SourceError, SourceErrors
 from insight.load import Loc, Locator
-from insight.model import Briefing
+from insight.model import Briefing, models_in
 
 PLACEHOLDER = "FILL IN"
 
@@ -154,18 +154,8 @@ def field_names(model: type[BaseModel], loc: Loc) -> list[str]:
         if isinstance(part, int):
             continue
         annotation = model.model_fields[part].annotation
-        model = next(inner for inner in models_in(annotation))
+        model = models_in(annotation)[0]
     return list(model.model_fields)
-
-
-def models_in(annotation: Any) -> list[type[BaseModel]]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    return (
-        [m for arg in get_args(annotation) for m in models_in(arg)]
-        if get_origin(annotation)
-        else []
-    )
 
 
 def describe(value: Any) -> str:

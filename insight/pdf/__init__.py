@@ -77,13 +77,14 @@ def print_job(project: Project, catalogue: Catalogue, briefing_id: str) -> Print
     briefing = catalogue.briefing(briefing_id)
     source = source_of(catalogue, briefing)
     html = briefing_html(catalogue, briefing)
+    images = images_of(source)
     return PrintJob(
         source=source,
         html=html,
-        images=images_of(source),
+        images=images,
         out=project.pdf_dir / f"{briefing_id}.pdf",
         stamp=Stamp(project.cache_dir / "pdf" / f"{briefing_id}.sha256"),
-        key=print_key(html, images_of(source)),
+        key=print_key(html, images),
     )
 
 

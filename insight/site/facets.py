@@ -74,7 +74,9 @@ def explorer(catalogue: Catalogue) -> dict[str, Any]:
 
 def facet_values(case: CaseStudy) -> dict[str, list[str]]:
     values = {name: getattr(case, name) for name in FACETS}
-    return {name: value if isinstance(value, list) else [str(value)] for name, value in values.items()}
+    return {
+        name: value if isinstance(value, list) else [str(value)] for name, value in values.items()
+    }
 
 
 def facet(name: str, label: str, all_values: list[dict[str, list[str]]]) -> Facet:

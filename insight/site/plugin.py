@@ -45,10 +45,12 @@ class InsightPlugin(BasePlugin[InsightConfig]):
         self.project: Project | None = None
         self.catalogue: Catalogue | None = None
         self.pages: list[Page] = []
+        self.given: Catalogue | None = None
+        """The full catalogue, when whoever started the build has loaded it already."""
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.project = Project(Path(self.config.project or Path(config.config_file_path).parent))
-        self.catalogue = edition_catalogue(load_or_abort(self.project), self.edition)
+        self.catalogue = edition_catalogue(self.given or load_or_abort(self.project), self.edition)
         self.pages = site_pages(self.catalogue)
         if config.nav:
             config.nav = navigation(config.nav, self.pages)

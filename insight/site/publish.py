@@ -10,13 +10,19 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 
+from insight.catalogue import Catalogue
 from insight.edition import Edition
 from insight.project import Project
 from insight.site.plugin import InsightPlugin
 
 
-def build_site(project: Project, edition: Edition = Edition.subscriber) -> Path:
+def build_site(
+    project: Project, edition: Edition = Edition.subscriber, catalogue: Catalogue | None = None
+) -> Path:
     """Build `edition` from the project's mkdocs.yml into its folder, and return that folder.
+
+    Given the `catalogue` the caller has already loaded, the plugin uses it instead of
+    reading and validating every source again.
 
     The build goes to a temporary folder beside it that replaces the site only once
     the build has succeeded, so a failed build leaves the previous site as it was.
@@ -28,7 +34,7 @@ def build_site(project: Project, edition: Edition = Edition.subscriber) -> Path:
     fresh.chmod(0o755)  # mkdtemp makes it private; a site is for a web server to read
     try:
         config = load_config(config_file=config_file, site_dir=str(fresh), strict=True)
-        build(with_edition(config, edition))
+        build(configured(config, edition, catalogue))
     except BaseException:
         shutil.rmtree(fresh)
         raise
@@ -44,10 +50,12 @@ def edition_site_dir(site_dir: Path, edition: Edition) -> Path:
     )
 
 
-def with_edition(config: MkDocsConfig, edition: Edition) -> MkDocsConfig:
-    """`config` with the insight plugin set to build `edition`, whatever mkdocs.yml says."""
+def configured(config: MkDocsConfig, edition: Edition, catalogue: Catalogue | None) -> MkDocsConfig:
+    """`config` with the insight plugin set to build `edition`, whatever mkdocs.yml says,
+    from `catalogue` when one is given."""
     [plugin] = [p for p in config.plugins.values() if isinstance(p, InsightPlugin)]
     plugin.config.edition = edition.value
+    plugin.given = catalogue
     return config
 
 

@@ -47,7 +47,9 @@ def render_page(
     """The Markdown source of `page`, to be published as `file` among `files`."""
     # The theme writes a front-matter title into <title> as it is, but strips tags from
     # (and so unescapes) any other title: only this way does a title stay text.
-    front_matter = yaml.safe_dump({"title": html.escape(page.title), **page.meta}, allow_unicode=True)
+    front_matter = yaml.safe_dump(
+        {"title": html.escape(page.title), **page.meta}, allow_unicode=True
+    )
     body = ENV.get_template(page.template).render(
         page.context,
         title=page.title,
