@@ -11,22 +11,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 from collections.abc import Iterator
-from functools import cache
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, get_args, get_origin
 from urllib.parse import urlsplit
 
-import pypandoc
 from pydantic import BaseModel
 
 from insight.errors import SourceError
 from insight.incremental import cached_json, digest
 from insight.load import Loc, Locator
+from insight.markdown import pandoc
 from insight.model import MARKDOWN
 
-HERE = Path(__file__).parent
 LINK_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
@@ -42,11 +40,14 @@ def render_fields(
     if not texts:
         return {}, []
     request = json.dumps([{"key": key, "markdown": text} for text, key in texts.items()])
-    if cache_file is None:
-        results = run_pandoc(request)
-    else:
-        key = digest([request, *pandoc_identity()])
-        results = cached_json(cache_file, key, lambda: run_pandoc(request))
+    try:
+        if cache_file is None:
+            results = pandoc.convert(request)
+        else:
+            key = digest([request, *pandoc.identity()])
+            results = cached_json(cache_file, key, lambda: pandoc.convert(request))
+    except pandoc.PandocLimit:
+        return {}, over_limit(fields, locator)
     by_key = {result["key"]: result for result in results}
     html = {text: by_key[key]["html"] for text, key in texts.items()}
     errors = [
@@ -75,34 +76,36 @@ def markdown_fields(value: Any, loc: Loc, annotation: Any = None) -> Iterator[tu
         yield loc, value
 
 
+def over_limit(fields: list[tuple[Loc, str]], locator: Locator) -> list[SourceError]:
+    """Errors at each text that pandoc cannot convert within its limits on its own.
+
+    Only reached when a whole briefing went over, so the cost of one run per text is paid
+    only by a source that is already in error.
+    """
+
+    def problem(text: str) -> str:
+        try:
+            pandoc.convert(json.dumps([{"key": key_for(text), "markdown": text}]), seconds=2)
+        except pandoc.PandocLimit as exc:
+            return exc.what
+        return ""
+
+    texts = list(dict.fromkeys(text for _, text in fields))
+    with ThreadPoolExecutor(2) as pool:
+        problems = dict(zip(texts, pool.map(problem, texts), strict=True))
+    hint = "look for deeply nested or unclosed brackets [ ], or split the text"
+    errors = [
+        locator.error(loc, f"this Markdown is too complex to convert: it {problems[text]}", hint)
+        for loc, text in fields
+        if problems[text]
+    ]
+    return errors or [
+        locator.error((), "the briefing's Markdown is too complex to convert in one go", hint)
+    ]
+
+
 def key_for(text: str) -> str:
     return "m" + hashlib.sha1(text.encode()).hexdigest()[:10]
-
-
-def run_pandoc(request: str) -> list[dict[str, Any]]:
-    result = subprocess.run(
-        [
-            pypandoc.get_pandoc_path(),
-            "--sandbox",
-            f"--from={HERE / 'reader.lua'}",
-            f"--to={HERE / 'writer.lua'}",
-        ],
-        input=request,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(result.stdout)
-
-
-@cache
-def pandoc_identity() -> list[str | bytes]:
-    """What pandoc's output depends on besides the texts: its version and our Lua reader and writer."""
-    return [
-        pypandoc.get_pandoc_version(),
-        (HERE / "reader.lua").read_bytes(),
-        (HERE / "writer.lua").read_bytes(),
-    ]
 
 
 def as_list(value: Any) -> list[Any]:
