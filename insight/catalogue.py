@@ -11,7 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
+from insight.addresses import clashes
 from insight.errors import SourceError, SourceErrors
 from insight.load import Loc, Locator, load_file
 from insight.markdown import render_fields
@@ -82,12 +84,17 @@ def load_catalogue(
     """
     sources: list[Source] = []
     errors: list[SourceError] = []
+    unresolved = Unresolved()
     for path in files:
+        data = None
         try:
-            sources.append(load_source(path, display_path(path, base)))
+            data, locator = load_file(path, display_path(path, base))
+            sources.append(source_of(path, data, locator))
         except SourceErrors as exc:
             errors.extend(exc.errors)
-    errors.extend(cross_check(sources))
+            unresolved.add(path, data)
+    errors.extend(cross_check(sources, unresolved))
+    errors.extend(clashes(sources))
     html: dict[str, str] = {}
 
     def render(source: Source) -> tuple[dict[str, str], list[SourceError]]:
@@ -105,8 +112,7 @@ def load_catalogue(
     return Catalogue(sources, html)
 
 
-def load_source(path: Path, display: str) -> Source:
-    data, locator = load_file(path, display)
+def source_of(path: Path, data: Any, locator: Locator) -> Source:
     briefing = validate_briefing(data, locator)
     if path.stem != briefing.id:
         raise SourceErrors(
@@ -127,7 +133,34 @@ def display_path(path: Path, base: Path | None) -> str:
     return str(resolved.relative_to(base)) if resolved.is_relative_to(base) else str(path)
 
 
-def cross_check(sources: list[Source]) -> list[SourceError]:
+@dataclass
+class Unresolved:
+    """What the sources that failed to load may define: references to it are not reported,
+    so that one broken file is blamed for its own errors and not for other files' links."""
+
+    briefing_ids: set[str] = field(default_factory=set)
+    principle_ids: set[str] = field(default_factory=set)
+    any_principle: bool = False
+    """A source was not even YAML: any principle id may be one of its."""
+
+    def add(self, path: Path, data: Any) -> None:
+        """Note a source that failed, with its plain data if it was YAML at all."""
+        self.briefing_ids.add(path.stem)
+        if not isinstance(data, dict):
+            self.any_principle = True
+            return
+        items = data.get("principles")
+        self.principle_ids.update(
+            item["id"]
+            for item in (items if isinstance(items, list) else [])
+            if isinstance(item, dict) and isinstance(item.get("id"), str)
+        )
+
+    def principle(self, ref: str) -> bool:
+        return self.any_principle or ref in self.principle_ids
+
+
+def cross_check(sources: list[Source], unresolved: Unresolved) -> list[SourceError]:
     """Ids unique across the collection, and every reference pointing at something real."""
     errors: list[SourceError] = []
     first_seen: dict[tuple[str, str], SourceError] = {}
@@ -143,10 +176,6 @@ def cross_check(sources: list[Source]) -> list[SourceError]:
         for name, items in collections.items():
             for index, item in enumerate(items):
                 errors.extend(duplicate(first_seen, "item", item.id, locator, (name, index, "id")))
-        for index, section in enumerate(b.sections):
-            errors.extend(
-                duplicate(first_seen, b.id, section.id, locator, ("sections", index, "id"))
-            )
         principle_ids.update(p.id for p in b.principles)
     for source in sources:
         b, locator = source.briefing, source.locator
@@ -155,7 +184,7 @@ def cross_check(sources: list[Source]) -> list[SourceError]:
                 errors.append(
                     locator.error(("related", index), "a briefing cannot be related to itself")
                 )
-            elif ref not in briefing_ids:
+            elif ref not in briefing_ids and ref not in unresolved.briefing_ids:
                 errors.append(
                     locator.error(
                         ("related", index),
@@ -164,7 +193,7 @@ def cross_check(sources: list[Source]) -> list[SourceError]:
                     )
                 )
         for index, ref in enumerate(b.invokes_principles):
-            if ref not in principle_ids:
+            if ref not in principle_ids and not unresolved.principle(ref):
                 errors.append(
                     locator.error(
                         ("invokes_principles", index),

@@ -7,11 +7,11 @@ it and what the template needs. Nothing here knows about HTML.
 from __future__ import annotations
 
 import html
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from insight.addresses import briefing_uri, organisation_uri, slugify
 from insight.catalogue import Catalogue
 from insight.fieldref import field_reference
 from insight.model import Briefing, CaseStudy, Kind
@@ -131,15 +131,3 @@ def gather_organisations(catalogue: Catalogue) -> list[Organisation]:
         Organisation(slug, found[0][1].organisation, found) for slug, found in cases.items()
     ]
     return sorted(organisations, key=lambda o: o.name.casefold())
-
-
-def briefing_uri(briefing_id: str) -> str:
-    return f"briefings/{briefing_id}.md"
-
-
-def organisation_uri(name: str) -> str:
-    return f"organisations/{slugify(name)}.md"
-
-
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "organisation"
