@@ -6,72 +6,38 @@ so these tests also show that the site needs nothing from another host.
 
 from __future__ import annotations
 
-import functools
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, sync_playwright
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from browsing import chromium, confined_page, needs_chromium, served
+from playwright.sync_api import Browser, Page
 
 LOADED_FONTS = """async () => {
   await document.fonts.ready;
   return [...document.fonts].filter(f => f.status === "loaded").map(f => f.family.replaceAll('"', ""));
 }"""
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def base_url(site: Path) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=site))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-    server.server_close()
+    with served(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
 def page(browser: Browser, base_url: str) -> Iterator[Page]:
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
     elsewhere: list[str] = []
-
-    def only_this_site(route: Route) -> None:
-        if route.request.url.startswith(base_url):
-            route.continue_()
-        else:
-            elsewhere.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", only_this_site)
-    yield page
-    page.close()
+    with confined_page(browser, base_url, elsewhere) as page:
+        yield page
     assert elsewhere == [], "the site asked another host for something"
 
 
@@ -105,11 +71,17 @@ def test_search_finds_a_person_quoted(page: Page, base_url: str) -> None:
     assert "Living with austerity" in results
 
 
-def test_choosing_a_facet_narrows_the_case_studies_and_their_count(page: Page, base_url: str) -> None:
+def test_choosing_a_facet_narrows_the_case_studies_and_their_count(
+    page: Page, base_url: str
+) -> None:
     page.goto(base_url + "case-studies/")
     shown = page.locator("[data-shown]")
     total = int(shown.inner_text())
-    option = page.locator('[data-facet="organisation_kind"] label').filter(has_text="district council").first
+    option = (
+        page.locator('[data-facet="organisation_kind"] label')
+        .filter(has_text="district council")
+        .first
+    )
     expected = int(option.locator("[data-count]").inner_text())
     assert 0 < expected < total
 
@@ -125,7 +97,11 @@ def test_screenshots_of_home_briefing_and_explorer(
     page: Page, base_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     folder = tmp_path_factory.mktemp("screenshots")
-    pages = {"home": "", "briefing": "briefings/living-with-austerity/", "explorer": "case-studies/"}
+    pages = {
+        "home": "",
+        "briefing": "briefings/living-with-austerity/",
+        "explorer": "case-studies/",
+    }
     for name, path in pages.items():
         page.goto(base_url + path)
         page.wait_for_load_state("networkidle")
