@@ -10,13 +10,13 @@ payload calls alert() or asks attacker.invalid for something, so either is caugh
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from browsing import chromium, confined_page, needs_chromium, served
 from conftest import ROOT, build_edition
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Dialog
 
 HOSTILE = ROOT / "tests" / "fixtures" / "hostile" / "site"
 
@@ -74,7 +74,7 @@ def test_no_script_from_a_source_runs_and_no_request_leaves_any_page(
             elsewhere: list[str] = []
             alerts: list[str] = []
             with confined_page(browser, base_url, elsewhere) as page:
-                page.on("dialog", lambda dialog: (alerts.append(dialog.message), dialog.dismiss()))
+                page.on("dialog", record_into(alerts))
                 page.goto(base_url + path, wait_until="load")
                 attributes = page.evaluate(PROVOKE)
                 page.wait_for_timeout(50)
@@ -83,12 +83,24 @@ def test_no_script_from_a_source_runs_and_no_request_leaves_any_page(
     assert found == {}
 
 
+def record_into(alerts: list[str]) -> Callable[[Dialog], None]:
+    def record(dialog: Dialog) -> None:
+        alerts.append(dialog.message)
+        dialog.dismiss()
+
+    return record
+
+
 @pytest.mark.parametrize("edition", ["subscriber", "public"])
 def test_only_the_sources_own_images_are_published(sites: dict[str, Path], edition: str) -> None:
     site = sites[edition]
-    published = sorted(p.relative_to(site / "images").as_posix() for p in (site / "images").rglob("*"))
+    published = sorted(
+        p.relative_to(site / "images").as_posix() for p in (site / "images").rglob("*")
+    )
     assert published == ["ok.png"]
-    assert (site / "images" / "ok.png").read_bytes() == (HOSTILE / "briefings/images/ok.png").read_bytes()
+    assert (site / "images" / "ok.png").read_bytes() == (
+        HOSTILE / "briefings/images/ok.png"
+    ).read_bytes()
     passwd = Path("/etc/passwd").read_bytes()[:40]
     source = (HOSTILE / "briefings" / "hostile-briefing.yaml").read_bytes()[:200]
     for file in site.rglob("*"):
