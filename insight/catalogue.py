@@ -16,7 +16,7 @@ from typing import Any
 from insight.addresses import clashes
 from insight.errors import SourceError, SourceErrors
 from insight.load import Loc, Locator, load_file
-from insight.markdown import render_fields
+from insight.markdown import Rendered, render_fields
 from insight.model import Briefing, CaseStudy, Delusion, Principle
 from insight.validate import validate_briefing
 
@@ -32,10 +32,12 @@ class Source:
 
 @dataclass(frozen=True)
 class Catalogue:
-    """Every briefing, newest first, with the HTML of every Markdown text."""
+    """Every briefing, newest first, with the HTML of every Markdown text and the
+    images each text shows (names within briefings/images/)."""
 
     sources: list[Source]
     html: dict[str, str] = field(default_factory=dict, repr=False)
+    images: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     @property
     def briefings(self) -> list[Briefing]:
@@ -44,6 +46,10 @@ class Catalogue:
     def markdown(self, text: str) -> str:
         """The HTML of a Markdown text from any briefing."""
         return self.html[text]
+
+    def shown_images(self) -> list[str]:
+        """The names of the images the catalogue's texts show, within briefings/images/."""
+        return sorted({name for text in self.html for name in self.images.get(text, ())})
 
     def briefing(self, briefing_id: str) -> Briefing:
         return self.by_id[briefing_id]
@@ -96,20 +102,22 @@ def load_catalogue(
     errors.extend(cross_check(sources, unresolved))
     errors.extend(clashes(sources))
     html: dict[str, str] = {}
+    shown: dict[str, tuple[str, ...]] = {}
 
-    def render(source: Source) -> tuple[dict[str, str], list[SourceError]]:
+    def render(source: Source) -> Rendered:
         cache_file = cache / f"{source.path.stem}.json" if cache else None
         return render_fields(source.briefing, source.locator, images, cache_file)
 
     # Each source is one pandoc process: threads keep every core busy while they wait.
     with ThreadPoolExecutor(os.cpu_count()) as pool:
-        for rendered, problems in pool.map(render, sources):
-            html.update(rendered)
-            errors.extend(problems)
+        for rendered in pool.map(render, sources):
+            html.update(rendered.html)
+            shown.update(rendered.images)
+            errors.extend(rendered.errors)
     if errors:
         raise SourceErrors(errors)
     sources.sort(key=lambda s: (s.briefing.date.first_day, s.briefing.id), reverse=True)
-    return Catalogue(sources, html)
+    return Catalogue(sources, html, shown)
 
 
 def source_of(path: Path, data: Any, locator: Locator) -> Source:

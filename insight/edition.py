@@ -69,7 +69,7 @@ def public_catalogue(catalogue: Catalogue) -> Catalogue:
         for _, text in markdown_fields(source.briefing, ())
         if text
     }
-    return Catalogue(sources, html)
+    return Catalogue(sources, html, {text: catalogue.images.get(text, ()) for text in html})
 
 
 def public_briefing(briefing: Briefing) -> Briefing:

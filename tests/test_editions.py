@@ -106,7 +106,7 @@ def test_the_subscriber_edition_holds_the_marker_so_the_scan_can_find_it(
         "briefings/marked-briefing/index.html",
         "case-studies/index.html",
         "search/search_index.json",
-        "images/subscriber-chart.svg",
+        "images/subscriber-chart.png",
         "pdf/marked-briefing.pdf",
     } <= leaks
 
@@ -116,7 +116,7 @@ def test_the_public_edition_has_no_pdf_and_only_the_images_its_texts_show(
 ) -> None:
     site = editions["public"].site
     assert not list(site.rglob("*.pdf"))
-    assert sorted(p.name for p in (site / "images").iterdir()) == ["public-chart.svg"]
+    assert sorted(p.name for p in (site / "images").iterdir()) == ["public-chart.png"]
     assert (editions["subscriber"].site / "pdf" / "marked-briefing.pdf").is_file()
 
 

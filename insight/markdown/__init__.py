@@ -1,9 +1,12 @@
 """Markdown fields to HTML through pandoc: one dialect for the site and the PDFs.
 
 Every Markdown field of a briefing goes through a single sandboxed pandoc run.
-Raw HTML is read as text, so nothing an editor writes can run as script; link
-and image targets come back with the HTML so that unsafe ones become errors at
-the field's location instead of output. Given a cache file, an unchanged briefing
+Raw HTML is read as text and every attribute a source writes is dropped by our
+pandoc writer; the HTML is then sanitised by allow-list (`sanitise`). Link and
+image targets come back with the HTML, so that unsafe ones become errors at the
+field's location instead of output, and so that the site publishes exactly the
+images the texts show, under the names checked (`images`). Tables wider and lists
+deeper than print can hold are errors too. Given a cache file, an unchanged briefing
 is not sent to pandoc again.
 """
 
@@ -11,11 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated, Any, get_args, get_origin
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
@@ -23,22 +27,41 @@ from insight.errors import SourceError
 from insight.incremental import cached_json, digest
 from insight.load import Loc, Locator
 from insight.markdown import pandoc
+from insight.markdown.images import check_image
+from insight.markdown.sanitise import sanitise
 from insight.model import MARKDOWN
 
-LINK_SCHEMES = {"http", "https", "mailto", "tel"}
+# A link may go to the web, an address, a phone number or an anchor, however it is spelt:
+# the target must start with one of these as written (pandoc has decoded its entities).
+LINK = re.compile(r"(?i)(https?://|mailto:|tel:|#)")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# What an A4 page holds (the print stylesheet sets tables and indents for these at most).
+MAX_COLUMNS = 10
+MAX_NESTING = 6
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The sanitised HTML of each text, the images each shows (names within
+    briefings/images/), and the errors found in them."""
+
+    html: dict[str, str] = field(default_factory=dict)
+    images: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    errors: list[SourceError] = field(default_factory=list)
 
 
 def render_fields(
     model: BaseModel, locator: Locator, images: Path, cache_file: Path | None = None
-) -> tuple[dict[str, str], list[SourceError]]:
-    """HTML for each Markdown text in `model`, and errors for unsafe links or images.
+) -> Rendered:
+    """The HTML and images of each Markdown text in `model`, and errors for unsafe links
+    or images and for structure print cannot hold.
 
     With `cache_file`, pandoc's answer is kept there and reused while the texts are the same.
     """
     fields = list(markdown_fields(model, ()))
     texts = {text: key_for(text) for _, text in fields}
     if not texts:
-        return {}, []
+        return Rendered()
     request = json.dumps([{"key": key, "markdown": text} for text, key in texts.items()])
     try:
         if cache_file is None:
@@ -47,17 +70,64 @@ def render_fields(
             key = digest([request, *pandoc.identity()])
             results = cached_json(cache_file, key, lambda: pandoc.convert(request))
     except pandoc.PandocLimit:
-        return {}, over_limit(fields, locator)
+        return Rendered(errors=over_limit(fields, locator))
     by_key = {result["key"]: result for result in results}
-    html = {text: by_key[key]["html"] for text, key in texts.items()}
+    answers = {text: by_key[key] for text, key in texts.items()}
+    checked = {text: checked_targets(answer, images) for text, answer in answers.items()}
     errors = [
         locator.error(loc, problem, hint)
         for loc, text in fields
-        for target in as_list(by_key[texts[text]]["targets"])
-        for problem, hint in [check_target(target["kind"], target["target"], images)]
-        if problem
+        for problem, hint in [*checked[text][1], *structure_problems(answers[text], loc)]
     ]
-    return html, errors
+    return Rendered(
+        html={text: sanitise(answer["html"]) for text, answer in answers.items()},
+        images={text: names for text, (names, _) in checked.items()},
+        errors=errors,
+    )
+
+
+def checked_targets(
+    answer: dict[str, Any], images: Path
+) -> tuple[tuple[str, ...], list[tuple[str, str]]]:
+    """The image names a text shows, and (problem, hint) for each target it may not have."""
+    names: list[str] = []
+    problems: list[tuple[str, str]] = []
+    for target in as_list(answer["targets"]):
+        if target["kind"] == "link":
+            problem, hint = check_link(target["target"])
+        else:
+            name, problem, hint = check_image(target["target"], images)
+            names += [name] if name else []
+        problems += [(problem, hint)] if problem else []
+    return tuple(dict.fromkeys(names)), problems
+
+
+def structure_problems(answer: dict[str, Any], loc: Loc) -> list[tuple[str, str]]:
+    """(problem, hint) for a table wider or lists nested deeper than a printed page holds."""
+    label = field_path(loc)
+    problems = []
+    if answer["columns"] > MAX_COLUMNS:
+        problems.append(
+            (
+                f"a table in {label} has {answer['columns']} columns; "
+                f"a printed page holds at most {MAX_COLUMNS}",
+                "split it into narrower tables, or turn it round so that columns become rows",
+            )
+        )
+    if answer["nesting"] > MAX_NESTING:
+        problems.append(
+            (
+                f"lists or quotations in {label} are nested {answer['nesting']} deep; "
+                f"a printed page holds at most {MAX_NESTING}",
+                "flatten the list, or split it into several",
+            )
+        )
+    return problems
+
+
+def field_path(loc: Loc) -> str:
+    """'sections[2].body' for ('sections', 2, 'body')."""
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
 
 
 def markdown_fields(value: Any, loc: Loc, annotation: Any = None) -> Iterator[tuple[Loc, str]]:
@@ -113,26 +183,12 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def check_target(kind: str, target: str, images: Path) -> tuple[str, str]:
-    """('', '') for a safe target, else a problem and a hint."""
-    scheme = urlsplit(target).scheme.lower()
-    if kind == "link":
-        if target.startswith("#") or scheme in LINK_SCHEMES:
-            return "", ""
-        return (
-            f"link to '{target}' is not allowed",
-            "links must start with https://, http://, mailto: or #",
-        )
-    path = PurePosixPath(target)
-    if scheme or target.startswith("//") or path.is_absolute() or ".." in path.parts:
-        return (
-            f"image '{target}' is outside the briefings' image folder",
-            "put the image in briefings/images/ and write images/<file name>",
-        )
-    file = images.joinpath(*path.parts[1:]).resolve() if path.parts[:1] == ("images",) else None
-    if file is None or not file.is_relative_to(images.resolve()) or not file.is_file():
-        return (
-            f"image '{target}' not found",
-            "put the image in briefings/images/ and write images/<file name>",
-        )
-    return "", ""
+def check_link(target: str) -> tuple[str, str]:
+    """('', '') for a link a reader may follow, else a problem and a hint."""
+    if LINK.match(target) and not CONTROL.search(target):
+        return "", ""
+    shown = CONTROL.sub("?", target)
+    return (
+        f"link to '{shown}' is not allowed",
+        "links must start with https://, http://, mailto:, tel: or #",
+    )

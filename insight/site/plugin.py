@@ -24,11 +24,12 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from insight.catalogue import Catalogue
 from insight.edition import Edition, edition_catalogue
 from insight.errors import SourceErrors
+from insight.markdown.images import image_file
 from insight.project import ASSETS, Project
 from insight.site.config import InsightConfig
 from insight.site.feed import FEED, atom_feed
 from insight.site.pages import Page, navigation, site_pages
-from insight.site.render import IMAGES, referenced_images, render_page
+from insight.site.render import IMAGES, render_page
 
 log = get_plugin_logger(__name__)
 
@@ -114,9 +115,10 @@ def published(project: Project, catalogue: Catalogue, edition: Edition) -> list[
     files += [
         (f"{PUBLISHED_ASSETS}fonts/{p.name}", p) for p in sorted((ASSETS / "fonts").glob("*.woff2"))
     ]
-    # Only images a text of this edition shows: those of a withheld section stay unpublished.
-    images = [project.images / name for name in referenced_images(catalogue)]
-    files += [(IMAGES + p.relative_to(project.images).as_posix(), p) for p in images if p.is_file()]
+    # Only images a text of this edition shows (those of a withheld section stay unpublished),
+    # by the names the loader checked, and only while each is still a regular file there.
+    images = {name: image_file(project.images, name) for name in catalogue.shown_images()}
+    files += [(IMAGES + name, path) for name, path in images.items() if path is not None]
     if edition is Edition.subscriber:
         pdfs = [project.pdf_dir / f"{b.id}.pdf" for b in catalogue.briefings]
         files += [(f"pdf/{p.name}", p) for p in pdfs if p.is_file()]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
-from urllib.parse import unquote
 
 import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -21,12 +20,11 @@ from mkdocs.utils import get_relative_url
 
 from insight.catalogue import Catalogue
 from insight.edition import Edition
+from insight.markdown.sanitise import sanitise
 from insight.site.pages import Page, briefing_uri, organisation_uri
 
 IMAGES = "images/"
 """Where the site publishes briefings/images/; source fields write `images/<file>`."""
-# `<img src="` only ever starts a real tag: pandoc escapes '<' in text.
-IMAGE_SOURCE = re.compile(f'<img src="{IMAGES}([^"]+)"')
 
 # Python-Markdown's backslash escapes; '<', '>' and '&' are escaped as HTML entities instead.
 MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!])")
@@ -81,16 +79,10 @@ def markdown_renderer(file: File, catalogue: Catalogue) -> Callable[[str], Marku
     images = get_relative_url(IMAGES, file.url).rstrip("/") + "/"
 
     def markdown(text: str) -> Markup:
-        html = catalogue.markdown(text).replace(f'<img src="{IMAGES}', f'<img src="{images}')
-        return Markup(html)
+        # The sanitiser rewrites each <img>'s src as it parses: no tag is looked for as text.
+        return Markup(sanitise(catalogue.markdown(text), images_at=images))
 
     return markdown
-
-
-def referenced_images(catalogue: Catalogue) -> list[str]:
-    """The paths, within briefings/images/, of the images the catalogue's texts show."""
-    found = (path for text in catalogue.html.values() for path in IMAGE_SOURCE.findall(text))
-    return sorted({unquote(html.unescape(path)) for path in found})
 
 
 def heading(text: str) -> Markup:

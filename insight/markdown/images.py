@@ -1,0 +1,108 @@
+"""Which images a text may show: regular files in briefings/images/, under one name.
+
+A source writes `images/<name>`; that target is percent-decoded once and must then
+be a plain relative path of safe characters, so that the name checked here is the
+name in the HTML and the name the site publishes. Every part of the path is looked
+at without following links (a symbolic link is refused wherever it stands), the
+file must be a regular file, and its first bytes must be those of its type. SVG
+can hold script, so it is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from pathlib import Path
+from urllib.parse import unquote
+
+FOLDER = "images"
+"""The first part of every image target: the folder beside the sources."""
+
+# Letters, digits and . _ - in each part of a name, and no part starting with a dot: no
+# '..', no hidden files, nothing a URL, a shell or a file system reads differently.
+SAFE_PART = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
+
+# What a file of each accepted type starts with: (offset, bytes).
+SIGNATURES: dict[str, tuple[tuple[int, bytes], ...]] = {
+    ".png": ((0, b"\x89PNG\r\n\x1a\n"),),
+    ".jpg": ((0, b"\xff\xd8\xff"),),
+    ".jpeg": ((0, b"\xff\xd8\xff"),),
+    ".gif": ((0, b"GIF8"),),
+    ".webp": ((0, b"RIFF"), (8, b"WEBP")),
+}
+TYPES = "PNG, JPEG, GIF or WebP"
+HINT = "put the image in briefings/images/ and write images/<file name>"
+NAME_HINT = "name image files with letters, digits, '-', '_' and '.' only"
+
+
+def image_name(target: str) -> str | None:
+    """The name within briefings/images/ that `target` stands for, or None if it is
+    not `images/` followed by a plain path of safe characters (once percent-decoded)."""
+    try:
+        decoded = unquote(target, errors="strict")
+    except UnicodeDecodeError:
+        return None
+    folder, *parts = decoded.split("/")
+    if folder != FOLDER or not parts or not all(SAFE_PART.fullmatch(p) for p in parts):
+        return None
+    return "/".join(parts)
+
+
+def check_image(target: str, images: Path) -> tuple[str, str, str]:
+    """(name, '', '') for a target the site may publish as images/<name>, else
+    ('', problem, hint)."""
+    if ":" in target.split("/")[0] or target.startswith(("/", "\\")):
+        return "", f"image '{target}' is outside the briefings' image folder", HINT
+    name = image_name(target)
+    if name is None:
+        if not target.startswith(f"{FOLDER}/"):
+            return "", f"image '{target}' is outside the briefings' image folder", HINT
+        return "", f"image '{target}' has a name that cannot be published", NAME_HINT
+    problem, hint = file_problem(name, images)
+    return ("", f"image '{target}' {problem}", hint) if problem else (name, "", "")
+
+
+def file_problem(name: str, images: Path) -> tuple[str, str]:
+    """What keeps images/<name> from being published, as (problem, hint); ('', '') if nothing."""
+    suffix = Path(name).suffix.lower()
+    if suffix == ".svg":
+        return "is SVG, and SVG images are not accepted", "export it as PNG"
+    if suffix not in SIGNATURES:
+        return f"is not a {TYPES} file", f"export it as PNG and name it {Path(name).stem}.png"
+    parts = name.split("/")
+    folders = [images.joinpath(*parts[:depth]) for depth in range(len(parts))]
+    path = images.joinpath(*parts)
+    for place, wanted in [*((folder, stat.S_ISDIR) for folder in folders), (path, stat.S_ISREG)]:
+        try:
+            mode = os.lstat(place).st_mode
+        except FileNotFoundError:
+            return "not found", HINT
+        except OSError as exc:
+            return f"cannot be read ({exc.strerror})", HINT
+        if stat.S_ISLNK(mode):
+            return "is (or is inside) a symbolic link", "put the file itself in briefings/images/"
+        if not wanted(mode):
+            return ("is not a regular file", HINT) if place is path else ("not found", HINT)
+    if not has_signature(path, SIGNATURES[suffix]):
+        return f"is not the {suffix[1:].upper()} file its name says", "export it again as PNG"
+    return "", ""
+
+
+def image_file(images: Path, name: str) -> Path | None:
+    """The file images/<name> stands for, if it may be published now; None if not."""
+    if image_name(f"{FOLDER}/{name}") != name:
+        return None
+    problem, _ = file_problem(name, images)
+    return None if problem else images.joinpath(*name.split("/"))
+
+
+def has_signature(path: Path, signature: tuple[tuple[int, bytes], ...]) -> bool:
+    # O_NOFOLLOW: the file read is the file looked at, even if it was swapped for a link since.
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    with os.fdopen(descriptor, "rb") as file:
+        head = file.read(16)
+    return all(head[offset : offset + len(magic)] == magic for offset, magic in signature)
