@@ -1,25 +1,33 @@
 """Read one YAML source safely into plain data plus the location of every node.
 
-Only the safe YAML types are built (no Python objects), the file size and the
-number of nodes that aliases may expand to are bounded, keys must be unique
-text, and every problem becomes a `SourceError` with a line and column.
+libyaml only tokenises; the nodes are put together here, one event at a time, so that
+every rule holds before anything is built: plain scalars mean only what the YAML 1.2
+core schema says (null, true/false, decimal integers and decimals) or an ISO date;
+decimals stay exact (`Decimal`, from their own text); explicit tags and merge keys
+are refused; nesting is at most `MAX_DEPTH` deep, aliases may not contain themselves
+and the document may expand to at most `MAX_NODES` values. Keys must be unique text,
+and every problem becomes a `SourceError` at its own line and column.
 """
 
 from __future__ import annotations
 
+import bisect
+import re
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from insight.errors import SourceError, SourceErrors
+from insight.errors import SourceError, SourceErrors, echo
 
 MAX_BYTES = 1_000_000
 MAX_NODES = 100_000
+MAX_DEPTH = 64
 
 Loc = tuple[str | int, ...]
-PLAIN_COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
 @dataclass
@@ -53,7 +61,7 @@ def load_file(path: Path, display: str) -> tuple[Any, Locator]:
             [locator.error((), f"file is {size:.1f} MB; a briefing source may be at most 1 MB")]
         )
     text = decode(path.read_bytes(), locator)
-    node = compose(text, locator)
+    node = Composer(text, display).compose()
     if node is None:
         raise SourceErrors(
             [locator.error((), "file is empty; a briefing needs at least an id and a title")]
@@ -65,15 +73,14 @@ def decode(raw: bytes, locator: Locator) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        before = raw[: exc.start].removeprefix(b"\xef\xbb\xbf")
+        line_start = before.rfind(b"\n") + 1
         raise SourceErrors(
             [
                 SourceError(
                     locator.path,
-                    line,
-                    column,
+                    before.count(b"\n") + 1,
+                    len(before[line_start:].decode("utf-8")) + 1,
                     f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
                     "save the file as UTF-8",
                 )
@@ -81,122 +88,323 @@ def decode(raw: bytes, locator: Locator) -> str:
         ) from None
 
 
-def compose(text: str, locator: Locator) -> yaml.Node | None:
-    try:
-        return yaml.compose(text, Loader=yaml.CSafeLoader)
-    except yaml.MarkedYAMLError as exc:
+# Nodes as composed from the events, before they become plain data.
+
+
+@dataclass(eq=False)
+class Node:
+    line: int
+    column: int
+    size: int = 1  # values it stands for, counting what its aliases repeat
+    height: int = 0  # lists and mappings nested inside it, itself included
+
+
+@dataclass(eq=False)
+class Scalar(Node):
+    value: Any = None
+    plain: bool = True
+
+
+@dataclass(eq=False)
+class Sequence(Node):
+    items: list[Node] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Mapping(Node):
+    pairs: list[tuple[Node, Node]] = field(default_factory=list)
+    key: Node | None = None  # a key whose value is still to come
+
+
+@dataclass(eq=False)
+class Alias(Node):
+    target: Node | None = None
+
+
+class Positions:
+    """Line and column as an editor counts them: only '\\n' ends a line (libyaml also
+    counts NEL, U+2028 and U+2029, which editors show inside the line)."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def at(self, index: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, index)
+        return line, index - self.starts[line - 1] + 1
+
+
+class Composer:
+    """Builds the node tree of the single document in `text`, enforcing the rules above."""
+
+    def __init__(self, text: str, path: str) -> None:
+        self.text = text
+        self.path = path
+        self.positions = Positions(text)
+        self.stack: list[tuple[Sequence | Mapping, str | None]] = []
+        self.anchors: dict[str, Node] = {}
+        self.expanded = 0
+        self.aliased = False
+        self.errors: list[SourceError] = []
+        self.root: Node | None = None
+
+    def compose(self) -> Node | None:
+        """The root node, or None for an empty file; raise `SourceErrors` on any problem."""
+        try:
+            self.run()
+        except yaml.reader.ReaderError as exc:
+            raise SourceErrors([self.reader_error(exc)]) from None
+        except yaml.MarkedYAMLError as exc:
+            raise SourceErrors([self.syntax_error(exc)]) from None
+        if self.errors:
+            raise SourceErrors(self.errors)
+        return self.root
+
+    def run(self) -> None:
+        documents = 0
+        for event in yaml.parse(self.text, Loader=yaml.CSafeLoader):
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise self.fatal(
+                        event, "more than one YAML document in the file", "remove the '---' line"
+                    )
+            elif isinstance(event, yaml.ScalarEvent):
+                self.check_tag(event)
+                self.count(event, 1)
+                self.add(self.scalar(event), event.anchor)
+            elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+                self.start(event)
+            elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+                self.end()
+            elif isinstance(event, yaml.AliasEvent):
+                self.alias(event)
+
+    def start(self, event: yaml.CollectionStartEvent) -> None:
+        if len(self.stack) >= MAX_DEPTH:
+            raise self.fatal(
+                event,
+                f"lists and mappings are nested more than {MAX_DEPTH} deep",
+                "a briefing needs only a few levels",
+            )
+        self.check_tag(event)
+        self.count(event, 1)
+        line, column = self.where(event)
+        kind = Sequence if isinstance(event, yaml.SequenceStartEvent) else Mapping
+        self.stack.append((kind(line, column), event.anchor))
+
+    def end(self) -> None:
+        node, anchor = self.stack.pop()
+        children = node.items if isinstance(node, Sequence) else [n for p in node.pairs for n in p]
+        node.size = 1 + sum(child.size for child in children)
+        node.height = 1 + max((child.height for child in children), default=0)
+        self.add(node, anchor)
+
+    def alias(self, event: yaml.AliasEvent) -> None:
+        name = event.anchor
+        if any(anchor == name for _, anchor in self.stack):
+            raise self.fatal(
+                event,
+                f"alias '*{name}' repeats the list or mapping that contains it",
+                "an alias may only repeat content that is complete before it",
+            )
+        target = self.anchors.get(name)
+        if target is None:
+            raise self.fatal(
+                event,
+                f"alias '*{name}' has no anchor '&{name}' before it",
+                "define the anchor first",
+            )
+        if len(self.stack) + target.height > MAX_DEPTH:
+            raise self.fatal(
+                event,
+                f"alias '*{name}' nests lists and mappings more than {MAX_DEPTH} deep",
+                "a briefing needs only a few levels",
+            )
+        self.aliased = True
+        self.count(event, target.size)
+        line, column = self.where(event)
+        self.add(Alias(line, column, target.size, target.height, target), None)
+
+    def add(self, node: Node, anchor: str | None) -> None:
+        if anchor is not None:
+            self.anchors[anchor] = node
+        if not self.stack:
+            self.root = node
+            return
+        parent = self.stack[-1][0]
+        if isinstance(parent, Sequence):
+            parent.items.append(node)
+        elif parent.key is None:
+            parent.key = node
+        else:
+            parent.pairs.append((parent.key, node))
+            parent.key = None
+
+    def count(self, event: yaml.Event, values: int) -> None:
+        """Keep the values the document stands for within `MAX_NODES`, aliases repeated."""
+        self.expanded += values
+        if self.expanded > MAX_NODES:
+            raise self.fatal(
+                event,
+                f"document expands to more than {MAX_NODES:,} values",
+                "aliases (*name) may not be used to multiply content"
+                if self.aliased or isinstance(event, yaml.AliasEvent)
+                else "split it into several briefings",
+            )
+
+    def check_tag(self, event: yaml.NodeEvent) -> None:
+        # Any tag, even '!!str', asks for a type chosen by the writer rather than by the model.
+        if event.tag is not None:
+            self.errors.append(
+                self.error(
+                    event,
+                    f"explicit YAML tag {echo(shown_tag(event.tag))} is not allowed",
+                    "remove it: values are read as text, numbers, true/false or dates as written",
+                )
+            )
+
+    def scalar(self, event: yaml.ScalarEvent) -> Scalar:
+        line, column = self.where(event)
+        plain = not event.style and event.tag is None
+        if not plain:
+            return Scalar(line, column, value=event.value, plain=False)
+        try:
+            return Scalar(line, column, value=resolve(event.value))
+        except ValueError as exc:  # a date-shaped value that is no real date, e.g. 2016-02-30
+            self.errors.append(
+                self.error(
+                    event,
+                    f"{echo(event.value)} is not a real date: {exc}",
+                    "write dates as 2016-08-23",
+                )
+            )
+            return Scalar(line, column, value=event.value)
+
+    def where(self, event: yaml.Event) -> tuple[int, int]:
+        return self.positions.at(event.start_mark.index)
+
+    def error(self, event: yaml.Event, message: str, hint: str) -> SourceError:
+        return SourceError(self.path, *self.where(event), message, hint)
+
+    def fatal(self, event: yaml.Event, message: str, hint: str) -> SourceErrors:
+        return SourceErrors([*self.errors, self.error(event, message, hint)])
+
+    def reader_error(self, exc: yaml.reader.ReaderError) -> SourceError:
+        # libyaml counts the position in bytes of the UTF-8 text it was given.
+        index = len(self.text.encode("utf-8")[: exc.position].decode("utf-8", errors="ignore"))
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1])
+        what = "control character" if "control" in exc.reason else "character"
+        return SourceError(
+            self.path,
+            *self.positions.at(index),
+            f"{what} U+{code:04X} is not allowed in a source",
+            "delete it; most editors do not show it",
+        )
+
+    def syntax_error(self, exc: yaml.MarkedYAMLError) -> SourceError:
         mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise SourceErrors(
-            [SourceError(locator.path, line, column, *describe_yaml_error(exc, text))]
-        ) from None
-    except yaml.YAMLError as exc:
-        raise SourceErrors([locator.error((), f"not valid YAML: {exc}")]) from None
-    except RecursionError:
-        raise SourceErrors([locator.error((), "YAML is nested too deeply")]) from None
+        index = min(mark.index, len(self.text)) if mark else 0
+        problem = (exc.problem or str(exc)).strip()
+        if self.text[index : index + 1] == "\t":  # libyaml's own message does not name it
+            message, hint = "tab character in indentation", "indent with spaces, not tabs"
+        elif "expected <document start>" in problem:
+            message, hint = "more than one YAML document in the file", "remove the '---' line"
+        else:
+            context = f"{exc.context}: " if exc.context else ""
+            message = f"not valid YAML: {context}{problem}"
+            hint = "check the indentation and quoting around here"
+        return SourceError(self.path, *self.positions.at(index), message, hint)
 
 
-def describe_yaml_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[str, str]:
-    problem = (exc.problem or str(exc)).strip()
-    mark = exc.problem_mark
-    lines = text.splitlines()
-    # libyaml's own message does not name the character, so look at it.
-    if (
-        mark is not None
-        and mark.line < len(lines)
-        and lines[mark.line][mark.column : mark.column + 1] == "\t"
-    ):
-        return "tab character in indentation", "indent with spaces, not tabs"
-    if "expected <document start>" in problem or "more than one document" in problem:
-        return "more than one YAML document in the file", "remove the '---' line"
-    context = f"{exc.context}: " if exc.context else ""
-    return f"not valid YAML: {context}{problem}", "check the indentation and quoting around here"
+def shown_tag(tag: str) -> str:
+    return tag.replace("tag:yaml.org,2002:", "!!")
+
+
+# The YAML 1.2 core schema for plain scalars, without its octal and hexadecimal integers
+# and its exponents and infinities: a leading zero or an 'x' makes text, never a number.
+NULL = re.compile(r"~|null|Null|NULL|")
+TRUE = re.compile(r"true|True|TRUE")
+FALSE = re.compile(r"false|False|FALSE")
+INTEGER = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\.[0-9]+")
+ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+
+
+def resolve(text: str) -> Any:
+    """What a plain scalar means; raise ValueError for a date-shaped text that is no date."""
+    if NULL.fullmatch(text):
+        return None
+    if TRUE.fullmatch(text):
+        return True
+    if FALSE.fullmatch(text):
+        return False
+    if INTEGER.fullmatch(text):
+        try:
+            return int(text)
+        except ValueError:  # longer than Python converts: it stays as written
+            return text
+    if DECIMAL.fullmatch(text):
+        return Decimal(text)
+    if match := ISO_DATE.fullmatch(text):
+        return date(*map(int, match.groups()))
+    return text
 
 
 class Builder:
-    """Turns composed YAML nodes into plain Python data, recording locations."""
+    """Turns composed nodes into plain Python data, recording locations."""
 
     def __init__(self, locator: Locator) -> None:
         self.locator = locator
-        self.constructor = yaml.SafeLoader("")
-        self.count = 0
 
-    def build(self, node: yaml.Node, loc: Loc) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise SourceErrors(
-                [
-                    self.locator.error(
-                        loc,
-                        f"document expands to more than {MAX_NODES:,} values",
-                        "aliases (*name) may not be used to multiply content",
-                    )
-                ]
-            )
-        self.locator.values.setdefault(loc, (node.start_mark.line + 1, node.start_mark.column + 1))
-        if not isinstance(node, yaml.ScalarNode) and node.tag not in PLAIN_COLLECTION_TAGS:
-            raise SourceErrors(
-                [
-                    self.locator.error(
-                        loc,
-                        f"unsupported YAML tag {node.tag.replace('tag:yaml.org,2002:', '!!')}",
-                        "remove the '!' tag",
-                    )
-                ]
-            )
-        if isinstance(node, yaml.MappingNode):
+    def build(self, node: Node, loc: Loc) -> Any:
+        self.locator.values.setdefault(loc, (node.line, node.column))
+        while isinstance(node, Alias):
+            assert node.target is not None
+            node = node.target
+        if isinstance(node, Mapping):
             return self.mapping(node, loc)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
-        return self.scalar(node, loc)
+        if isinstance(node, Sequence):
+            return [self.build(item, (*loc, i)) for i, item in enumerate(node.items)]
+        assert isinstance(node, Scalar)
+        return node.value
 
-    def mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[str, Any]:
-        self.constructor.flatten_mapping(node)  # resolves '<<' merge keys
+    def mapping(self, node: Mapping, loc: Loc) -> dict[str, Any]:
         result: dict[str, Any] = {}
         errors: list[SourceError] = []
-        for key_node, value_node in node.value:
-            key = self.scalar(key_node, loc) if isinstance(key_node, yaml.ScalarNode) else None
-            where = SourceError(
-                self.locator.path, key_node.start_mark.line + 1, key_node.start_mark.column + 1, ""
-            )
-            if not isinstance(key, str):
-                errors.append(replace_message(where, "a key must be a plain name such as 'title'"))
+        for key_node, value_node in node.pairs:
+            where = (key_node.line, key_node.column)
+            key = key_text(key_node)
+            if key is None:
+                errors.append(self.at(where, "a key must be a plain name such as 'title'"))
                 continue
-            if key in result:
+            if key == "<<" and is_plain(key_node):
                 errors.append(
-                    replace_message(where, f"key '{key}' appears twice in the same mapping")
+                    self.at(
+                        where,
+                        "merge keys ('<<') are not supported",
+                        "write the fields out in full",
+                    )
                 )
                 continue
-            self.locator.keys[(*loc, key)] = (where.line, where.column)
+            if key in result:
+                errors.append(self.at(where, f"key {echo(key)} appears twice in the same mapping"))
+                continue
+            self.locator.keys[(*loc, key)] = where
             result[key] = self.build(value_node, (*loc, key))
         if errors:
             raise SourceErrors(errors)
         return result
 
-    def scalar(self, node: yaml.Node, loc: Loc) -> Any:
-        try:
-            return self.constructor.construct_object(node, deep=True)
-        except yaml.constructor.ConstructorError as exc:
-            raise SourceErrors(
-                [
-                    self.locator.error(
-                        loc,
-                        f"unsupported YAML value: {exc.problem}",
-                        "use plain text, numbers, lists and mappings",
-                    )
-                ]
-            ) from None
-        except ValueError as exc:  # a timestamp-shaped value that is no real date, e.g. 2016-02-30
-            raise SourceErrors(
-                [
-                    self.locator.error(
-                        loc,
-                        f"'{node.value}' is not a real date: {exc}",
-                        "write dates as 2016-08-23",
-                    )
-                ]
-            ) from None
+    def at(self, where: tuple[int, int], message: str, hint: str = "") -> SourceError:
+        return SourceError(self.locator.path, *where, message, hint)
 
 
-def replace_message(error: SourceError, message: str) -> SourceError:
-    return SourceError(error.path, error.line, error.column, message)
+def key_text(node: Node) -> str | None:
+    while isinstance(node, Alias):
+        assert node.target is not None
+        node = node.target
+    return node.value if isinstance(node, Scalar) and isinstance(node.value, str) else None
+
+
+def is_plain(node: Node) -> bool:
+    return isinstance(node, Scalar) and node.plain

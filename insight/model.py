@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, get_args
 
@@ -18,10 +18,14 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     WithJsonSchema,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
+
+from insight.errors import echo
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
@@ -44,21 +48,48 @@ Markdown = Annotated[
 ]
 
 
+# What an editor may type as an amount: whole pounds with thousands commas in groups of
+# three or none, and pence to two places. A leading zero is refused: YAML 1.1 read 0150
+# as octal (104), so guessing either way would print a price nobody wrote.
+MONEY_TEXT = re.compile(r"£?(0|[1-9][0-9]{0,2}(?:,[0-9]{3})+|[1-9][0-9]*)(\.[0-9]{1,2})?")
+MONEY_EXAMPLE = "write it as 195, 195.50 or '£1,195.00'"
+
+
 def parse_money(value: Any) -> Any:
-    """Accept 195, 195.5, '195', '£195' or '£1,195.00'; anything else is left for pydantic to reject."""
+    """An amount in pounds as a `Decimal` made from the text typed, e.g. 195, 195.50, '£1,195.00'.
+
+    The loader reads a plain 195.50 as a `Decimal` of its own text; any other form is refused
+    with a hint, never rounded or guessed. Values of other types are left for pydantic to reject.
+    """
     if isinstance(value, bool):
-        raise ValueError("expected an amount in pounds, such as 195 or '£195.00'")
-    if isinstance(value, int | float):
-        value = str(value)
-    if isinstance(value, str):
-        cleaned = value.strip().removeprefix("£").replace(",", "")
-        if not re.fullmatch(r"\d+(\.\d{1,2})?", cleaned):
-            raise ValueError(f"'{value}' is not an amount in pounds, such as 195 or '£195.00'")
-        try:
-            return Decimal(cleaned)
-        except InvalidOperation:
-            raise ValueError(f"'{value}' is not an amount in pounds") from None
-    return value
+        raise PydanticCustomError(
+            "money", "true/false is not an amount in pounds", {"hint": MONEY_EXAMPLE}
+        )
+    if isinstance(value, Decimal):
+        text = format(value, "f")  # as typed: never '1E-7' for 0.0000001
+    elif isinstance(value, int | float | str):
+        text = str(value).strip()
+    else:
+        return value
+    match = MONEY_TEXT.fullmatch(text)
+    if not match:
+        raise PydanticCustomError(
+            "money",
+            "{text} is not an amount in pounds",
+            {"text": echo(text), "hint": money_hint(text)},
+        )
+    pounds, pence = match.groups()
+    return Decimal(pounds.replace(",", "") + (pence or ""))
+
+
+def money_hint(text: str) -> str:
+    digits = text.removeprefix("£")
+    if re.fullmatch(r"0[0-9][0-9,]*(\.[0-9]*)?", digits):
+        kept = digits.lstrip("0,")
+        return f"remove the leading zero: write {kept if kept[:1].isdigit() else '0' + kept}"
+    if re.fullmatch(r"[0-9,]+(\.[0-9]*)?", digits) and "," in digits:
+        return "commas only separate thousands, in groups of three; pence follow a point, e.g. 1.95"
+    return MONEY_EXAMPLE
 
 
 Money = Annotated[
@@ -69,7 +100,7 @@ Money = Annotated[
         {
             "anyOf": [
                 {"type": "number", "minimum": 0},
-                {"type": "string", "pattern": r"^£?\d{1,3}(,?\d{3})*(\.\d{1,2})?$"},
+                {"type": "string", "pattern": f"^{MONEY_TEXT.pattern}$"},
             ],
             "description": "An amount in pounds sterling, e.g. 195 or '£195.00'.",
         }
@@ -77,36 +108,49 @@ Money = Annotated[
 ]
 
 
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+
+
+def check_date(value: Any, year: int, month: int | None, day: int | None) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"{echo(value)}: the year must be from {FIRST_YEAR} to {LAST_YEAR}")
+    if month is not None and not 1 <= month <= 12:
+        raise ValueError(f"{echo(value)} has no month {month}; write 2016-08-23, 2016-08 or 2016")
+    if day is not None and month is not None:
+        try:
+            date(year, month, day)
+        except ValueError as exc:
+            raise ValueError(f"{echo(value)} is not a real date: {exc}") from None
+
+
 class PublicationDate(BaseModel):
     """A publication date known to the day, the month or only the year."""
 
     model_config = ConfigDict(frozen=True)
 
-    year: int = Field(ge=1990, le=2100)
-    month: int | None = Field(default=None, ge=1, le=12)
-    day: int | None = Field(default=None, ge=1, le=31)
+    year: int = Field(ge=FIRST_YEAR, le=LAST_YEAR, strict=True)
+    month: int | None = Field(default=None, ge=1, le=12, strict=True)
+    day: int | None = Field(default=None, ge=1, le=31, strict=True)
 
     @model_validator(mode="before")
     @classmethod
     def from_scalar(cls, value: Any) -> Any:
+        """A date as the loader reads it: 2016-08-23 (a date), 2016 (a number), or text."""
         if isinstance(value, date):
-            return {"year": value.year, "month": value.month, "day": value.day}
-        if isinstance(value, int) and not isinstance(value, bool):
-            return {"year": value}
-        if isinstance(value, str):
-            match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value.strip())
+            year, month, day = value.year, value.month, value.day
+        elif isinstance(value, int) and not isinstance(value, bool):
+            year, month, day = value, None, None
+        elif isinstance(value, str):
+            match = re.fullmatch(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?", value.strip())
             if not match:
-                raise ValueError(f"'{value}' is not a date; write 2016-08-23, 2016-08 or 2016")
+                raise ValueError(f"{echo(value)} is not a date; write 2016-08-23, 2016-08 or 2016")
             year, month, day = (int(part) if part else None for part in match.groups())
-            if day is not None and month is not None:
-                try:
-                    date(year, month, day)
-                except ValueError as exc:
-                    raise ValueError(f"'{value}' is not a real date: {exc}") from None
-            return {"year": year, "month": month, "day": day}
-        if isinstance(value, dict):
+        elif isinstance(value, dict):  # built in code, field by field
             return value
-        raise ValueError("expected a date such as 2016-08-23, 2016-08 or 2016")
+        else:
+            raise ValueError("expected a date such as 2016-08-23, 2016-08 or 2016")
+        check_date(value, year, month, day)
+        return {"year": year, "month": month, "day": day}
 
     @property
     def first_day(self) -> date:
@@ -169,7 +213,7 @@ class Strict(BaseModel):
 
 
 class Availability(Strict):
-    free_to_subscribers: bool | None = Field(
+    free_to_subscribers: StrictBool | None = Field(
         default=None,
         description="True when Insight subscribers get it free of charge; leave out when the sources do not say.",
     )
@@ -257,7 +301,7 @@ class Quote(Strict):
         default=None, description="The speaker's role, e.g. 'head of policy'."
     )
     organisation: Text | None = Field(default=None, description="The speaker's organisation.")
-    public: bool = Field(
+    public: StrictBool = Field(
         default=False, description="True if the quote may appear in the public edition too."
     )
 

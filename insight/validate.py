@@ -5,11 +5,12 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from insight.errors import SourceError, SourceErrors
+from insight.errors import SourceError, SourceErrors, echo
 from insight.load import Loc, Locator
 from insight.model import Briefing, models_in
 
@@ -23,6 +24,7 @@ TYPE_NAMES = {
     date: "a date",
     int: "a number",
     float: "a number",
+    Decimal: "a number",
     type(None): "empty",
 }
 
@@ -92,46 +94,50 @@ def translate(err: dict[str, Any], data: Any, locator: Locator) -> SourceError:
         known = field_names(Briefing, loc[:-1])
         close = difflib.get_close_matches(field, known, n=1, cutoff=0.6)
         hint = f"did you mean '{close[0]}'?" if close else f"known fields: {', '.join(known)}"
-        return locator.error(loc, f"unknown field '{field}'", hint, at_key=True)
+        return locator.error(loc, f"unknown field {echo(field)}", hint, at_key=True)
     if kind == "missing":
-        return locator.error(loc[:-1], f"missing required field '{field}'")
+        return locator.error(loc[:-1], f"missing required field {echo(field)}")
     if kind in {"model_type", "dict_type", "model_attributes_type"}:
-        return locator.error(loc, f"'{field}' must be a mapping of fields, not {describe(value)}")
+        return locator.error(
+            loc, f"{echo(field)} must be a mapping of fields, not {describe(value)}"
+        )
     if kind == "list_type":
         return locator.error(
-            loc, f"'{field}' must be a list (lines starting '- '), not {describe(value)}"
+            loc, f"{echo(field)} must be a list (lines starting '- '), not {describe(value)}"
         )
     if kind == "string_type":
-        return locator.error(loc, f"'{field}' must be text, not {describe(value)}")
+        return locator.error(loc, f"{echo(field)} must be text, not {describe(value)}")
     if kind in {"bool_type", "bool_parsing"}:
-        return locator.error(loc, f"'{field}' must be true or false, not {describe(value)}")
+        return locator.error(loc, f"{echo(field)} must be true or false, not {describe(value)}")
     if kind == "enum":
         return locator.error(
-            loc, f"'{value}' is not a valid {field}", f"expected {err['ctx']['expected']}"
+            loc, f"{echo(value)} is not a valid {field}", f"expected {err['ctx']['expected']}"
         )
     if (kind == "string_pattern_mismatch" and field in {"id", "related", "invokes_principles"}) or (
         kind == "string_pattern_mismatch" and loc and isinstance(loc[-1], int)
     ):
         return locator.error(
             loc,
-            f"'{value}' is not a valid id",
+            f"{echo(value)} is not a valid id",
             "use lower-case words joined by hyphens, e.g. 'living-with-austerity'",
         )
     if kind == "string_pattern_mismatch":
-        return locator.error(loc, f"'{value}' is not a valid {field}")
+        return locator.error(loc, f"{echo(value)} is not a valid {field}")
     if kind == "string_too_short":
-        return locator.error(loc, f"'{field}' is empty")
+        return locator.error(loc, f"{echo(field)} is empty")
     if kind == "too_short":
-        return locator.error(loc, f"'{field}' needs at least one entry")
+        return locator.error(loc, f"{echo(field)} needs at least one entry")
+    if kind == "money":
+        return locator.error(loc, f"{echo(field)}: {err['msg']}", err["ctx"]["hint"])
     message = err["msg"].removeprefix("Value error, ")
-    return locator.error(loc, f"'{field}': {message}")
+    return locator.error(loc, f"{echo(field)}: {message}")
 
 
 def field_label(loc: Loc) -> str:
     """'title', or 'key_messages' item 2 for the second entry of a list."""
     if loc and isinstance(loc[-1], int) and len(loc) > 1:
-        return f"'{loc[-2]}' item {loc[-1] + 1}"
-    return f"'{loc[-1]}'" if loc else "the briefing"
+        return f"{echo(loc[-2])} item {loc[-1] + 1}"
+    return echo(loc[-1]) if loc else "the briefing"
 
 
 def data_loc(loc: tuple[Any, ...], data: Any) -> Loc:
@@ -159,6 +165,9 @@ def field_names(model: type[BaseModel], loc: Loc) -> list[str]:
 
 
 def describe(value: Any) -> str:
+    """A value as an editor wrote it: the text quoted, or the kind of value it is."""
+    if isinstance(value, Decimal):
+        return echo(format(value, "f"))
     if isinstance(value, str | int | float) and not isinstance(value, bool):
-        return f"'{value}'"
+        return echo(value)
     return TYPE_NAMES.get(type(value), type(value).__name__)
