@@ -20,13 +20,13 @@ from insight.model import Briefing
 # Page paths under briefings/ and organisations/ that are the sections' own index pages.
 RESERVED_PAGES = frozenset({"index"})
 
-# Anchors the briefing page and the PDF give their own parts; a section, delusion, principle
-# or case study uses its id as its anchor on the same page.
+# Anchors the generated pages and the PDF give their own parts; a section, delusion, principle
+# or case study uses its id as its anchor on the same pages.
 PAGE_ANCHORS = frozenset(
     {
         *("summary", "key-messages", "full-text", "delusions", "principles", "case-studies"),
         *("quotes", "further-reading", "related", "further-information", "about-this-entry"),
-        "contents-title",
+        *("contents-title", "at-a-glance", "filter", "fields"),
     }
 )
 # The PDF anchors a section as section-<id>; pandoc prefixes a text's own ids with its key.

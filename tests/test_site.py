@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
+from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -182,15 +184,23 @@ def test_explorer_lists_every_case_study_with_facet_counts(
     )
 
 
-def test_explorer_charts_case_studies_by_driver_and_by_service(
+def test_explorer_charts_case_studies_by_driver_and_by_service_as_tables(
     site: Path, catalogue: Catalogue
 ) -> None:
+    """Each chart is a table a screen reader reads row by row: a value and its count."""
     html = content(site, "case-studies")
-    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="insight-chart"') == 2
-    assert "<title>Case studies by driver</title>" in html
-    assert "<title>Case studies by service</title>" in html
-    drivers = {d for _, c in catalogue.case_studies() for d in c.drivers}
-    assert html.count('class="insight-chart-bar"') >= len(drivers)
+    assert html.count('<table class="insight-chart">') == 2
+    assert "<caption>Case studies by driver</caption>" in html
+    assert "<caption>Case studies by service</caption>" in html
+    drivers = Counter(d for _, c in catalogue.case_studies() for d in set(c.drivers))
+    rows = re.findall(
+        r'<tr><th scope="row">([^<]+)</th><td><span class="insight-chart-bar" '
+        r'style="--share: (\d+)%"></span><span class="insight-chart-count">(\d+)</span>',
+        html,
+    )
+    charted = {label: int(count) for label, _, count in rows}
+    assert {label: charted[label] for label in drivers} == dict(drivers)
+    assert max(int(share) for _, share, _ in rows) == 100
 
 
 def test_each_organisation_page_gathers_its_case_studies(site: Path, catalogue: Catalogue) -> None:

@@ -1,4 +1,4 @@
-"""The case-study explorer's data: facets with counts, and the geometry of its charts.
+"""The case-study explorer's data: facets with counts, and the bars of its charts.
 
 The browser filters with the facet values written on each case study (see
 explorer.js); the counts and charts here are what the page shows before any filter.
@@ -23,12 +23,6 @@ FACETS = {
 }
 CHARTED = ("drivers", "services")
 
-# Chart geometry, in SVG user units.
-LABEL_WIDTH = 190
-BAR_SPACE = 280
-ROW_HEIGHT = 26
-BAR_HEIGHT = 16
-
 
 @dataclass(frozen=True)
 class Facet:
@@ -42,24 +36,14 @@ class Facet:
 class Bar:
     label: str
     count: int
-    y: int
-    length: float
+    share: int
+    """The bar's length, in per cent of the longest."""
 
 
 @dataclass(frozen=True)
 class Chart:
     title: str
     bars: list[Bar]
-    label_width: int = LABEL_WIDTH
-    bar_height: int = BAR_HEIGHT
-
-    @property
-    def width(self) -> int:
-        return LABEL_WIDTH + BAR_SPACE + 40
-
-    @property
-    def height(self) -> int:
-        return ROW_HEIGHT * max(len(self.bars), 1) + 8
 
 
 def explorer(catalogue: Catalogue) -> dict[str, Any]:
@@ -88,8 +72,5 @@ def facet(name: str, label: str, all_values: list[dict[str, list[str]]]) -> Face
 def chart(facet: Facet) -> Chart:
     """A horizontal bar chart of how many case studies have each value of `facet`."""
     most = max((count for _, count in facet.counts), default=1)
-    bars = [
-        Bar(value, count, index * ROW_HEIGHT, BAR_SPACE * count / most)
-        for index, (value, count) in enumerate(facet.counts)
-    ]
+    bars = [Bar(value, count, round(100 * count / most)) for value, count in facet.counts]
     return Chart(f"Case studies by {facet.label.lower()}", bars)

@@ -61,6 +61,8 @@
     reset.addEventListener("click", function () {
       explorer.querySelectorAll("input:checked").forEach(function (input) { input.checked = false; });
       update();
+      // The button hides itself: keep the keyboard in the facets instead of losing it to the page.
+      explorer.querySelector("[data-facet] input").focus();
     });
   }
 

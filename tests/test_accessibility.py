@@ -1,0 +1,155 @@
+"""WCAG 2.2 AA on the site, checked by axe-core (pinned in package-lock.json) in Chromium.
+
+Every page type of both editions, at a desktop width and at 320 CSS pixels (reflow), with
+the explorer's facets in use and with the search open: no violation, no contrast left
+undecided, nothing that scrolls sideways, and a visible focus on every facet control.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.browsing import chromium, confined_page, needs_chromium, served
+from tests.conftest import ROOT, Built
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+WIDTHS = (1280, 320)
+
+# One page of each kind the site has; organisation pages are all made from one template.
+PAGE_TYPES = [
+    "",
+    "about/",
+    "subscribe/",
+    "editors-guide/",
+    "briefings/",
+    "delusions/",
+    "principles/",
+    "case-studies/",
+    "organisations/",
+    "field-reference/",
+    "404.html",
+]
+
+AUDIT = """async ([tags, within]) => {
+  const result = await axe.run(within ? { include: [within] } : document, {
+    runOnly: { type: "tag", values: tags }, resultTypes: ["violations", "incomplete"] });
+  const nodes = rule => rule.nodes.map(node => `${rule.id}: ${node.target.join(" ")}`);
+  return {
+    violations: result.violations.flatMap(nodes),
+    undecided: result.incomplete.filter(rule => rule.id === "color-contrast").flatMap(nodes),
+  };
+}"""
+
+pytestmark = [
+    needs_chromium,
+    pytest.mark.skipif(not AXE.exists(), reason="needs the Node tools: python3 tasks.py setup"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as browser:
+        yield browser
+
+
+def pages_of(site: Path) -> list[str]:
+    """The page types, plus every briefing page and one organisation page."""
+    briefings = sorted(p.parent.name for p in (site / "briefings").glob("*/index.html"))
+    organisation = sorted(p.parent.name for p in (site / "organisations").glob("*/index.html"))[:1]
+    return [
+        *PAGE_TYPES,
+        *(f"briefings/{b}/" for b in briefings),
+        *(f"organisations/{o}/" for o in organisation),
+    ]
+
+
+def audit(page: Page, within: str = "") -> dict[str, list[str]]:
+    """axe's findings for the page, or for the part of it that `within` selects."""
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(AUDIT, [WCAG, within])
+
+
+def problems_of(browser: Browser, site: Path) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    with served(site) as base_url:
+        elsewhere: list[str] = []
+        with confined_page(browser, base_url, elsewhere) as page:
+            for width in WIDTHS:
+                page.set_viewport_size({"width": width, "height": 900})
+                for path in pages_of(site):
+                    page.goto(base_url + path, wait_until="load")
+                    result = audit(page)
+                    wide = page.evaluate("document.documentElement.scrollWidth")
+                    problems = [*result["violations"], *result["undecided"]]
+                    if wide > width:
+                        problems.append(f"scrolls sideways: {wide} px wide")
+                    if problems:
+                        found[f"{path} at {width}px"] = problems
+        assert elsewhere == []
+    return found
+
+
+@pytest.fixture(scope="module")
+def both_editions(site: Path, editions: dict[str, Built]) -> dict[str, Path]:
+    return {"real sources": site, **{name: built.site for name, built in editions.items()}}
+
+
+@pytest.mark.parametrize("which", ["real sources", "subscriber", "public"])
+def test_every_page_type_meets_wcag_22_aa_at_every_width(
+    browser: Browser, both_editions: dict[str, Path], which: str
+) -> None:
+    assert problems_of(browser, both_editions[which]) == {}
+
+
+def test_the_explorer_in_use_and_the_open_search_meet_wcag_22_aa(
+    browser: Browser, site: Path
+) -> None:
+    with served(site) as base_url:
+        elsewhere: list[str] = []
+        with confined_page(browser, base_url, elsewhere) as page:
+            page.goto(base_url + "case-studies/", wait_until="load")
+            page.locator("[data-facet] input").first.check()
+            assert page.locator("[data-reset]").is_visible()
+            assert audit(page) == {"violations": [], "undecided": []}
+
+            page.goto(base_url, wait_until="load")
+            page.locator("input.md-search__input").click()
+            page.keyboard.type("council")
+            page.locator(".md-search-result__item").first.wait_for()
+            # The open dialog, not the page it covers, is what the reader sees then.
+            assert audit(page, ".md-search") == {"violations": [], "undecided": []}
+        assert elsewhere == []
+
+
+def test_every_facet_control_shows_where_the_keyboard_is(browser: Browser, site: Path) -> None:
+    with served(site) as base_url:
+        elsewhere: list[str] = []
+        with confined_page(browser, base_url, elsewhere) as page:
+            page.goto(base_url + "case-studies/", wait_until="load")
+            boxes = page.locator("[data-facet] input")
+            assert boxes.count() > 3
+            for index in range(boxes.count()):
+                boxes.nth(index).focus()
+                page.keyboard.press("Shift+Tab")
+                page.keyboard.press("Tab")  # focus from the keyboard, as :focus-visible needs
+                outline = boxes.nth(index).evaluate(
+                    "e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineWidth]; }"
+                )
+                assert outline[0] != "none" and float(outline[1].removesuffix("px")) >= 2, index
+
+
+def test_clearing_the_filters_keeps_the_keyboard_where_it_was(browser: Browser, site: Path) -> None:
+    with served(site) as base_url:
+        elsewhere: list[str] = []
+        with confined_page(browser, base_url, elsewhere) as page:
+            page.goto(base_url + "case-studies/", wait_until="load")
+            page.locator("[data-facet] input").first.check()
+            page.locator("[data-reset]").focus()
+            page.keyboard.press("Enter")
+            focused = page.evaluate("document.activeElement.tagName")
+            assert focused != "BODY"
