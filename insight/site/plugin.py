@@ -38,7 +38,7 @@ SITE_ASSETS = Path(__file__).parent / "assets"
 OVERRIDES = Path(__file__).parent / "overrides"
 PUBLISHED_ASSETS = "assets/insight/"
 STYLESHEET = PUBLISHED_ASSETS + "insight.css"
-SCRIPT = PUBLISHED_ASSETS + "explorer.js"
+SCRIPTS = [PUBLISHED_ASSETS + "explorer.js", PUBLISHED_ASSETS + "accessible.js"]
 
 
 class InsightPlugin(BasePlugin[InsightConfig]):
@@ -56,7 +56,7 @@ class InsightPlugin(BasePlugin[InsightConfig]):
         if config.nav:
             config.nav = navigation(config.nav, self.pages)
         config.extra_css.append(STYLESHEET)
-        config.extra_javascript.append(SCRIPT)
+        config.extra_javascript.extend(SCRIPTS)
         # After a custom_dir of the project's own, so that a project can still override ours.
         config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(OVERRIDES))
         return config
