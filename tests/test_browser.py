@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browsing import chromium, confined_page, needs_chromium, served
 from playwright.sync_api import Browser, Page
+
+from tests.browsing import chromium, confined_page, needs_chromium, served
 
 LOADED_FONTS = """async () => {
   await document.fonts.ready;

@@ -14,9 +14,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from browsing import chromium, confined_page, needs_chromium, served
-from conftest import ROOT, build_edition
 from playwright.sync_api import Browser, Dialog
+
+from tests.browsing import chromium, confined_page, needs_chromium, served
+from tests.conftest import ROOT, build_edition
 
 HOSTILE = ROOT / "tests" / "fixtures" / "hostile" / "site"
 
