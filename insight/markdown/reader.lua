@@ -1,8 +1,9 @@
 -- Reads a JSON list of {key, markdown} into one document with a Div per field,
 -- so that pandoc starts once per briefing however many fields it has.
 -- Raw HTML and raw TeX are off: what an editor types is always text. Task lists
--- are off too: they would make form controls; '[ ]' stays text.
-local DIALECT = 'markdown-raw_html-raw_attribute-raw_tex-native_divs-native_spans-task_lists'
+-- would make form controls and $...$ TeX mathematics: '[ ]' and '$' stay text.
+local DIALECT = 'markdown-raw_html-raw_attribute-raw_tex-native_divs-native_spans'
+  .. '-task_lists-tex_math_dollars'
 
 function Reader(input, opts)
   local fields = pandoc.json.decode(tostring(input), false)

@@ -45,6 +45,8 @@ local ALLOWED = {
   -- A span or div without attributes means nothing: keep only what it holds.
   Span = function(span) return span.content end,
   Div = function(div) return div.content end,
+  -- Small capitals would come back as a class; the stylesheets have none for it.
+  SmallCaps = function(smallcaps) return smallcaps.content end,
   Header = function(header)
     header.attr = pandoc.Attr(header.identifier)
     -- A field sits under the page's own headings: '#' in a field is a third-level heading.
