@@ -113,7 +113,7 @@ FIRST_YEAR, LAST_YEAR = 1990, 2100
 
 def check_date(value: Any, year: int, month: int | None, day: int | None) -> None:
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise ValueError(f"{echo(value)}: the year must be from {FIRST_YEAR} to {LAST_YEAR}")
+        raise ValueError(f"{echo(value)} is outside the years {FIRST_YEAR} to {LAST_YEAR}")
     if month is not None and not 1 <= month <= 12:
         raise ValueError(f"{echo(value)} has no month {month}; write 2016-08-23, 2016-08 or 2016")
     if day is not None and month is not None:
