@@ -29,8 +29,8 @@ PAGE_ANCHORS = frozenset(
         *("contents-title", "at-a-glance", "filter", "fields"),
     }
 )
-# The PDF anchors a section as section-<id>; pandoc prefixes a text's own ids with its key.
-ANCHOR_PATTERNS = (re.compile(r"section-.*"), re.compile(r"m[0-9a-f]{10}-.*"))
+# Pandoc prefixes the ids inside a text with the text's key (see insight.markdown).
+TEXT_IDS = re.compile(r"m[0-9a-f]{10}-.*")
 
 
 class HasSource(Protocol):
@@ -78,6 +78,8 @@ def anchor_clashes(b: Briefing, locator: Locator) -> Iterator[SourceError]:
     """Sections' ids must differ from each other and from the items' ids on the same page;
     items' ids are unique across the whole collection already (see `catalogue.cross_check`)."""
     sections: dict[str, Loc] = {}
+    # The PDF anchors each section as section-<id>.
+    print_anchors = {f"section-{section.id}" for section in b.sections}
     parts: list[tuple[str, list[str]]] = [
         ("sections", [s.id for s in b.sections]),
         ("delusions", [d.id for d in b.delusions]),
@@ -87,10 +89,17 @@ def anchor_clashes(b: Briefing, locator: Locator) -> Iterator[SourceError]:
     for name, ids in parts:
         for index, anchor in enumerate(ids):
             loc = (name, index, "id")
-            if anchor in PAGE_ANCHORS or any(p.fullmatch(anchor) for p in ANCHOR_PATTERNS):
+            if anchor in PAGE_ANCHORS or TEXT_IDS.fullmatch(anchor):
                 yield locator.error(
                     loc,
                     f"the id '{anchor}' is reserved for a part of every briefing page",
+                    "choose another id, e.g. one that says what the item is about",
+                )
+            elif anchor in print_anchors:
+                yield locator.error(
+                    loc,
+                    f"the id '{anchor}' is the PDF's anchor of the section "
+                    f"'{anchor.removeprefix('section-')}'",
                     "choose another id, e.g. one that says what the item is about",
                 )
             elif anchor in sections:

@@ -52,7 +52,10 @@ def test_ids_cannot_take_a_parts_anchor_or_another_parts_anchor(
 ) -> None:
     code, err = check(project_with(tmp_path, "anchors"), capsys=capsys)
     assert code == 1
-    assert "anchors.yaml:15:9: error: the id 'section-shared' is reserved" in err
+    assert (
+        "anchors.yaml:15:9: error: the id 'section-shared' is the PDF's anchor of the section 'shared'"
+        in err
+    )
     assert "anchors.yaml:19:9: error: the id 'summary' is reserved" in err
     assert (
         "anchors.yaml:23:9: error: the id 'shared' is already used on this briefing's page" in err
