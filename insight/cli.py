@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from pathlib import Path
 
 from insight.catalogue import Catalogue
 from insight.changes import GitError, summarise_changes
 from insight.edition import Edition
 from insight.errors import SourceError, SourceErrors
+from insight.faults import ENVIRONMENT_FAULT, describe, during
 from insight.pdf import build_pdfs
 from insight.project import Project
 from insight.scaffold import new_briefing, new_case_study
@@ -28,12 +33,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     project = Project(args.root.resolve())
     try:
-        return args.run(project, args)
+        with stopping_on_signals():
+            return args.run(project, args)
     except SourceErrors as exc:
         report(exc.errors, getattr(args, "format", "text"))
         return 1
-    except KeyboardInterrupt:
-        return 130
+    except (OSError, BrokenProcessPool) as exc:  # the machine's fault, not the editor's nor ours
+        if args.debug:
+            traceback.print_exc()
+        print(machine_fault(exc, project), file=sys.stderr)
+        return ENVIRONMENT_FAULT
+    except (KeyboardInterrupt, Stopped) as exc:
+        # Every output is written whole or not at all, so what is there is safe to publish.
+        signal_name = "Ctrl-C" if isinstance(exc, KeyboardInterrupt) else exc.name
+        print(
+            f"stopped by {signal_name}: nothing half-written was kept; build again to finish",
+            file=sys.stderr,
+        )
+        return 128 + (signal.SIGINT if isinstance(exc, KeyboardInterrupt) else exc.signum)
     except Exception as exc:  # a bug of ours, not an editor's mistake: say so plainly
         if args.debug:
             traceback.print_exc()
@@ -45,10 +62,60 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+class Stopped(BaseException):
+    """SIGTERM, raised where the build is, so that it stops as Ctrl-C stops it: each output
+    left whole, the PDF workers ended. A BaseException, so that no `except Exception` in
+    the tools we call can swallow it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+
+
+@contextmanager
+def stopping_on_signals() -> Iterator[None]:
+    """SIGTERM raises `Stopped` while the command runs (in the main thread, where a handler
+    can be set; main() may also be called from elsewhere, as the tests do)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise Stopped(signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def machine_fault(exc: OSError | BrokenProcessPool, project: Project) -> str:
+    if isinstance(exc, OSError):
+        return describe(exc, project.root)
+    return (
+        "cannot render the PDFs: a worker process was killed, perhaps for want of memory "
+        "(use fewer --jobs or free some memory, and build again)"
+    )
+
+
+EXIT_STATUS = f"""exit status:
+  0         done
+  1         an error in the sources, each printed as file:line:column
+  2         a wrong command line, or a fault in the pipeline (run with --debug and report it)
+  {ENVIRONMENT_FAULT}         a fault of the machine, printed with the path and what to do: a full disk,
+            a read-only file system, no permission, a file where a folder must be
+  130, 143  stopped by Ctrl-C or SIGTERM; every output is whole, either new or as it was
+"""
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="build.py",
         description="Build the Insight briefings: the subscriber site and the PDFs, from briefings/*.yaml.",
+        epilog=EXIT_STATUS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--debug", action="store_true", help="show a traceback on an internal error"
@@ -184,7 +251,8 @@ def run_build(project: Project, args: argparse.Namespace) -> int:
     edition = args.edition
     # The public edition has no PDFs; the subscriber edition publishes them, so they come first.
     if edition is Edition.subscriber:
-        written = build_pdfs(project, catalogue, jobs=args.jobs)
+        with during("rendering the PDFs"):
+            written = build_pdfs(project, catalogue, jobs=args.jobs)
         report_pdfs(project, written, len(catalogue.briefings))
     site = build_site_if_changed(
         project, edition, lambda project, edition: build_site(project, edition, catalogue)
@@ -210,7 +278,8 @@ def run_pdf(project: Project, args: argparse.Namespace) -> int:
         print(f"the ids are: {', '.join(sorted(catalogue.by_id))}", file=sys.stderr)
         return 1
     wanted = args.ids or None
-    written = build_pdfs(project, catalogue, wanted, jobs=args.jobs)
+    with during("rendering the PDFs"):
+        written = build_pdfs(project, catalogue, wanted, jobs=args.jobs)
     report_pdfs(project, written, len(wanted or catalogue.briefings))
     return 0
 

@@ -7,6 +7,7 @@ stored key equals the key computed now is up to date and is left untouched.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import tempfile
@@ -14,6 +15,8 @@ from collections.abc import Callable, Iterable
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
+
+from insight.faults import located
 
 IGNORED = {"__pycache__", ".DS_Store"}
 
@@ -50,42 +53,78 @@ def versions(*distributions: str) -> list[str]:
 
 
 class Stamp:
-    """The key an output was last made from, kept in a small file of its own."""
+    """The key an output was last made from and the digest of the bytes it was made as,
+    kept in a small file of its own: an output is up to date only while both still hold,
+    so one damaged since, or replaced by a build stopped before it wrote the stamp, is
+    made again."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def matches(self, key: str) -> bool:
-        return self.path.is_file() and self.path.read_text(encoding="ascii") == key
+    def matches(self, key: str, output: Path) -> bool:
+        if not (self.path.is_file() and output.is_file()):
+            return False
+        return self.path.read_bytes() == stamp_text(key, output).encode("ascii")
 
-    def write(self, key: str) -> None:
-        write_atomically(self.path, key.encode("ascii"))
+    def write(self, key: str, output: Path) -> None:
+        write_atomically(self.path, stamp_text(key, output).encode("ascii"))
 
-    def clear(self) -> None:
-        """Forget the key before the output is replaced, so an interrupted write is never trusted."""
-        self.path.unlink(missing_ok=True)
+
+def stamp_text(key: str, output: Path) -> str:
+    return f"{key} {file_digest(output)}"
+
+
+def file_digest(path: Path) -> str:
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def cached_json(path: Path, key: str, compute: Callable[[], Any]) -> Any:
     """The value stored at `path` under `key`, or `compute()` stored there under it."""
-    if path.is_file():
-        stored = json.loads(path.read_text(encoding="utf-8"))
-        if stored["key"] == key:
-            return stored["value"]
+    stored = readable_json(path)
+    if stored.get("key") == key and "value" in stored:
+        return stored["value"]
     value = compute()
     write_atomically(path, json.dumps({"key": key, "value": value}).encode())
     return value
 
 
+def readable_json(path: Path) -> dict[str, Any]:
+    """The object stored at `path`, or an empty one where there is nothing readable:
+    a damaged cache entry is one to make again, not a reason to stop."""
+    try:
+        stored = json.loads(path.read_bytes())
+    except (FileNotFoundError, ValueError):
+        return {}
+    return stored if isinstance(stored, dict) else {}
+
+
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write through a temporary file beside `path`, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as tmp:
-        temporary = Path(tmp.name)
+    """Write through a temporary file beside `path`, so readers never see half a file.
+
+    A fault of the disk is raised as an OSError about `path`, not about the temporary file.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            dir=path.parent, prefix=f".{path.name}.", delete=False
+        ) as tmp:
+            temporary = Path(tmp.name)
+    except OSError as exc:
+        raise located(exc, path) from exc
     try:
         temporary.write_bytes(data)
         temporary.chmod(0o644)  # outputs are published: readable like any other build output
         temporary.replace(path)
-    except BaseException:
+    except BaseException as exc:
         temporary.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise located(exc, path) from exc
         raise
+
+
+def discard_leftovers(path: Path) -> None:
+    """Remove the temporary files `write_atomically` left beside `path` when the process
+    writing it was killed outright, before it could remove them itself."""
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*"):
+        leftover.unlink(missing_ok=True)

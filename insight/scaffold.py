@@ -11,6 +11,7 @@ from pathlib import Path
 from string import Template
 
 from insight.errors import SourceError, SourceErrors
+from insight.incremental import write_atomically
 from insight.model import SLUG_PATTERN
 
 SCAFFOLDS = Path(__file__).parent / "scaffolds"
@@ -25,7 +26,7 @@ def new_briefing(briefings: Path, slug: str) -> Path:
         raise SourceErrors(
             [SourceError(display(path), 1, 1, "a briefing with this id already exists")]
         )
-    path.write_text(fill("briefing.yaml", slug), encoding="utf-8")
+    write_atomically(path, fill("briefing.yaml", slug).encode("utf-8"))
     return path
 
 
@@ -42,7 +43,8 @@ def new_case_study(briefings: Path, briefing_id: str, slug: str) -> Path:
         raise SourceErrors(
             [SourceError(display(path), 1, 1, f"a case study '{slug}' already exists")]
         )
-    path.write_text(insert_case_study(text, fill("case-study.yaml", slug)), encoding="utf-8")
+    # Whole or not at all: a full disk must not leave the editor's source cut short.
+    write_atomically(path, insert_case_study(text, fill("case-study.yaml", slug)).encode("utf-8"))
     return path
 
 

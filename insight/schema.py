@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from insight.fieldref import with_reference
+from insight.incremental import write_atomically
 from insight.model import Briefing
 
 SCHEMA_HEADER = "# yaml-language-server: $schema=briefing.schema.json"
@@ -47,5 +48,5 @@ def write_generated(root: Path) -> list[Path]:
     stale = stale_files(root)
     for path, text in generated_files(root).items():
         if path in stale:
-            path.write_text(text, encoding="utf-8")
+            write_atomically(path, text.encode("utf-8"))
     return stale

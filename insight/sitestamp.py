@@ -12,7 +12,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from insight.edition import Edition
-from insight.incremental import digest, file_parts, tree_files, versions, write_atomically
+from insight.incremental import (
+    digest,
+    file_parts,
+    readable_json,
+    tree_files,
+    versions,
+    write_atomically,
+)
 from insight.project import PACKAGE, Project
 
 # The packages whose output is in the site; other dependencies only reach it through these.
@@ -23,17 +30,37 @@ def build_site_if_changed(
     project: Project, edition: Edition, build: Callable[[Project, Edition], Path]
 ) -> Path | None:
     """Run `build` for `edition` unless its inputs are those of its last build and that site is
-    still there; return the folder `build` returned, or None when the site was up to date."""
+    still there, file for file and byte for byte; return the folder `build` returned, or None
+    when the site was up to date."""
     stored = project.cache_dir / f"site-{edition}.json"
     key = site_key(project, edition)
-    if stored.is_file():
-        last = json.loads(stored.read_text(encoding="utf-8"))
-        if last["key"] == key and Path(last["site"]).is_dir():
-            return None
-    stored.unlink(missing_ok=True)  # a build that fails half-way must not count as current
+    if is_current(readable_json(stored), key):
+        return None
+    # The stamp stays until the new site replaces the old: a build that fails leaves the old
+    # site, which it still describes, and a site replaced but not stamped fails its digest.
     site = build(project, edition)
-    write_atomically(stored, json.dumps({"key": key, "site": str(site.resolve())}).encode())
+    stamp = {"key": key, "site": str(site.resolve()), "output": site_digest(site)}
+    write_atomically(stored, json.dumps(stamp).encode())
     return site
+
+
+def is_current(last: dict[str, str], key: str) -> bool:
+    """Whether the last build was made from `key`, and the site it made is there unchanged."""
+    if last.get("key") != key or not isinstance(last.get("site"), str):
+        return False
+    output = site_digest(Path(last["site"]))
+    return output is not None and output == last.get("output")
+
+
+def site_digest(site: Path) -> str | None:
+    """A digest of every file of a built site, names and bytes; None where there is none.
+
+    So a site damaged or changed since it was built is built again: reading it costs a
+    few milliseconds a megabyte, far less than MkDocs takes to make it.
+    """
+    if not site.is_dir():
+        return None
+    return digest(file_parts(tree_files(site), site))
 
 
 def site_key(project: Project, edition: Edition) -> str:

@@ -10,9 +10,8 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 
 from weasyprint import CSS, HTML
@@ -20,11 +19,12 @@ from weasyprint.text.fonts import FontConfiguration
 
 from insight.catalogue import Catalogue, Source
 from insight.errors import SourceError, SourceErrors
-from insight.incremental import Stamp, write_atomically
+from insight.incremental import Stamp, discard_leftovers, write_atomically
 from insight.model import Briefing
 from insight.pdf.document import briefing_html
 from insight.pdf.fetch import AssetFetcher, FetchRefused
 from insight.pdf.key import print_key
+from insight.pdf.workers import worker_pool
 from insight.progress import progress_bar
 from insight.project import ASSETS, Project
 
@@ -59,14 +59,14 @@ def build_pdfs(
     """
     wanted = list(ids) if ids is not None else [b.id for b in catalogue.briefings]
     planned = [print_job(project, catalogue, briefing_id) for briefing_id in wanted]
-    stale = [job for job in planned if not (job.out.is_file() and job.stamp.matches(job.key))]
+    stale = [job for job in planned if not job.stamp.matches(job.key, job.out)]
     errors: list[SourceError] = []
     with progress_bar(len(stale), "Rendering PDFs") as advance:
         for job, refused in outcomes(stale, jobs or os.cpu_count() or 1):
             if refused:
                 errors.append(refusal(job.source, refused))
             else:
-                job.stamp.write(job.key)
+                job.stamp.write(job.key, job.out)
             advance()
     if errors:
         raise SourceErrors(errors)
@@ -92,23 +92,23 @@ def outcomes(stale: list[PrintJob], jobs: int) -> Iterator[tuple[PrintJob, str |
     """Render each job, yielding it with the URL the renderer refused (None if none) as it
     finishes: here for a single document, which gains nothing from a pool, else in a pool."""
     for job in stale:
-        # Forgotten first: a PDF replaced but not yet stamped must not pass for up to date.
-        job.stamp.clear()
+        discard_leftovers(job.out)  # of a build killed while a worker was writing
     workers = min(jobs, len(stale))
     if workers <= 1:
         for job in stale:
             yield job, render_file(job.html, job.images, job.out)
         return
-    # 'spawn' starts workers without a copy of this process's memory, threads or open files.
-    # Workers are not recycled: WeasyPrint grows by about 0.3 MB a document, and
-    # max_tasks_per_child deadlocks on Python 3.11 (CPython gh-115634).
-    pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
     try:
-        futures = {pool.submit(render_file, job.html, job.images, job.out): job for job in stale}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
-    finally:
-        pool.shutdown(cancel_futures=True)  # after a failure, render nothing more
+        with worker_pool(workers) as pool:
+            futures = {
+                pool.submit(render_file, job.html, job.images, job.out): job for job in stale
+            }
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+    except BaseException:
+        for job in stale:  # a worker stopped half-way through writing leaves its temporary file
+            discard_leftovers(job.out)
+        raise
 
 
 def render_pdf(catalogue: Catalogue, briefing: Briefing, out_path: Path) -> None:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import shutil
+import signal
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from mkdocs.commands.build import build
@@ -12,6 +17,7 @@ from mkdocs.config.defaults import MkDocsConfig
 
 from insight.catalogue import Catalogue
 from insight.edition import Edition
+from insight.faults import located
 from insight.project import Project
 from insight.site.plugin import InsightPlugin
 
@@ -25,21 +31,64 @@ def build_site(
     reading and validating every source again.
 
     The build goes to a temporary folder beside it that replaces the site only once
-    the build has succeeded, so a failed build leaves the previous site as it was.
+    the build has succeeded, so a failed or interrupted build leaves the previous site
+    as it was. A fault of the disk is raised as an OSError about the site's own path.
     """
     config_file = str(project.root / "mkdocs.yml")
     site_dir = edition_site_dir(Path(load_config(config_file=config_file).site_dir), edition)
     site_dir.parent.mkdir(parents=True, exist_ok=True)
+    discard_leftovers(site_dir)
     fresh = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-new-", dir=site_dir.parent))
-    fresh.chmod(0o755)  # mkdtemp makes it private; a site is for a web server to read
     try:
+        fresh.chmod(0o755)  # mkdtemp makes it private; a site is for a web server to read
         config = load_config(config_file=config_file, site_dir=str(fresh), strict=True)
-        build(configured(config, edition, catalogue))
-    except BaseException:
-        shutil.rmtree(fresh)
+        with faults_said_once():
+            build(configured(config, edition, catalogue))
+        swap(fresh, site_dir)
+    except BaseException as exc:
+        shutil.rmtree(fresh, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise published_as(exc, fresh, site_dir) from exc
         raise
-    swap(fresh, site_dir)
     return site_dir
+
+
+def discard_leftovers(site_dir: Path) -> None:
+    """Remove the temporary folders of a build killed outright, before it could remove them."""
+    for pattern in (f".{site_dir.name}-new-*", f".{site_dir.name}-old-*"):
+        for leftover in site_dir.parent.glob(pattern):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def published_as(exc: OSError, fresh: Path, site_dir: Path) -> OSError:
+    """The fault about the path its file would have been published at, not the temporary one."""
+
+    def published(name: str | bytes | None) -> Path | None:
+        if name is None:
+            return None
+        path = Path(os.fsdecode(name))
+        return site_dir / path.relative_to(fresh) if path.is_relative_to(fresh) else path
+
+    return located(exc, published(exc.filename) or site_dir, published(exc.filename2))
+
+
+@contextmanager
+def faults_said_once() -> Iterator[None]:
+    """Hold back MkDocs's own line about a page it could not write: the fault is reported
+    once, by whoever catches it, with the path and what to do."""
+    logger = logging.getLogger("mkdocs.commands.build")
+    hold_back = HoldBackFaults()
+    logger.addFilter(hold_back)
+    try:
+        yield
+    finally:
+        logger.removeFilter(hold_back)
+
+
+class HoldBackFaults(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (message.startswith("Error building page") and "[Errno " in message)
 
 
 def edition_site_dir(site_dir: Path, edition: Edition) -> Path:
@@ -65,6 +114,15 @@ def swap(fresh: Path, site_dir: Path) -> None:
         fresh.rename(site_dir)
         return
     old = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-old-", dir=site_dir.parent))
-    site_dir.rename(old / site_dir.name)
-    fresh.rename(site_dir)
-    shutil.rmtree(old)
+    # No Ctrl-C or SIGTERM between the two renames, which would leave no site at all.
+    stopping = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        site_dir.rename(old / site_dir.name)
+        try:
+            fresh.rename(site_dir)
+        except BaseException:
+            (old / site_dir.name).rename(site_dir)
+            raise
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, stopping)
+    shutil.rmtree(old, ignore_errors=True)  # the new site is published whether or not this works

@@ -1,0 +1,72 @@
+"""The processes that render PDFs in parallel, which end with the build however it ends:
+by an error, by Ctrl-C or SIGTERM, or killed outright (SIGKILL, the out-of-memory killer).
+
+Without this, a worker rendering when the build dies lives on, and one waiting for work
+waits for ever: each holds its own end of the queue, so it never sees the build go.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+@contextmanager
+def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of `workers` processes; leaving the block by an exception (Ctrl-C and
+    SIGTERM included) kills them at once instead of waiting for the documents they render."""
+    before = set(multiprocessing.active_children())
+    # 'spawn' starts workers without a copy of this process's memory, threads or open files.
+    # Workers are not recycled: WeasyPrint grows by about 0.3 MB a document, and
+    # max_tasks_per_child deadlocks on Python 3.11 (CPython gh-115634).
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=end_with_parent,
+        initargs=(os.getpid(),),
+    )
+    try:
+        yield pool
+    except BaseException:
+        for worker in set(multiprocessing.active_children()) - before:
+            worker.kill()
+        raise
+    finally:
+        pool.shutdown(cancel_futures=True)  # after a failure, render nothing more
+
+
+def end_with_parent(parent: int) -> None:
+    """Run in each worker as it starts: end it when the build process ends."""
+    # Ctrl-C at a terminal reaches the whole process group; the build decides what stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform == "linux":
+        # The kernel kills this process when the thread that started it (the build's main
+        # thread, which submits the work) ends, whatever ended it.
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            watch_parent(parent)
+    else:
+        watch_parent(parent)
+    if os.getppid() != parent:  # the build ended before the kernel was told
+        os._exit(1)
+
+
+def watch_parent(parent: int) -> None:
+    """Where the kernel cannot be asked: a thread that ends the worker once it is orphaned."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="end-with-parent").start()
