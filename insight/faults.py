@@ -53,16 +53,19 @@ def describe(exc: OSError, root: Path) -> str:
     """One line saying which path could not be used, why and what to do, paths shown
     relative to `root` where they are inside it."""
     path = faulty_path(exc)
-    activity = getattr(exc, "activity", None)
-    shown = display(path, root) if path else f"a file while {activity}" if activity else "a file"
-    if path and (blocking := in_the_way(exc, path)):
+    cause, hint = CAUSES.get(exc.errno or 0, (plain(exc), "fix that and build again"))
+    writing = exc.errno in WRITE_CAUSES
+    if path is None:  # a failed write() or a program that could not start: say what was under way
+        activity = getattr(exc, "activity", None)
+        during = f" while {activity}" if activity else ""
+        return f"cannot {'write a file' if writing else 'go on'}{during}: {cause} ({hint})"
+    shown = display(path, root)
+    if blocking := in_the_way(exc, path):
         return (
             f"cannot write {shown}: {display(blocking, root)} is a file, where a folder "
             "must be (move it away and build again)"
         )
-    cause, hint = CAUSES.get(exc.errno or 0, (plain(exc), "fix that and build again"))
-    verb = "write" if exc.errno in WRITE_CAUSES else "use"
-    return f"cannot {verb} {shown}: {cause} ({hint})"
+    return f"cannot {'write' if writing else 'use'} {shown}: {cause} ({hint})"
 
 
 def faulty_path(exc: OSError) -> Path | None:

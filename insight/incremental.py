@@ -7,7 +7,7 @@ stored key equals the key computed now is up to date and is left untouched.
 
 from __future__ import annotations
 
-import glob
+import contextlib
 import hashlib
 import json
 import tempfile
@@ -85,7 +85,9 @@ def cached_json(path: Path, key: str, compute: Callable[[], Any]) -> Any:
     if stored.get("key") == key and "value" in stored:
         return stored["value"]
     value = compute()
-    write_atomically(path, json.dumps({"key": key, "value": value}).encode())
+    # A cache that cannot be written, as on a read-only disk, only makes the next run slower.
+    with contextlib.suppress(OSError):
+        write_atomically(path, json.dumps({"key": key, "value": value}).encode())
     return value
 
 
@@ -123,8 +125,17 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def discard_leftovers(path: Path) -> None:
-    """Remove the temporary files `write_atomically` left beside `path` when the process
-    writing it was killed outright, before it could remove them itself."""
-    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*"):
-        leftover.unlink(missing_ok=True)
+def discard_leftovers(outputs: Iterable[Path]) -> None:
+    """Remove the temporary files `write_atomically` left beside `outputs` when the process
+    writing them was killed outright, before it could remove them itself."""
+    names: dict[Path, set[str]] = {}
+    for output in outputs:
+        names.setdefault(output.parent, set()).add(output.name)
+    for folder, wanted in names.items():
+        if not folder.is_dir():
+            continue
+        for entry in folder.iterdir():
+            # `.name.` and the random part tempfile adds, which has no dot.
+            written, dot, _ = entry.name[1:].rpartition(".")
+            if entry.name.startswith(".") and dot and written in wanted:
+                entry.unlink(missing_ok=True)

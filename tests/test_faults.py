@@ -113,10 +113,12 @@ def assert_whole_pdf(path: Path) -> None:
 
 @contextmanager
 def edited(project: Path) -> Iterator[None]:
-    """One briefing's title changed, so that its PDF and the site must be made again."""
+    """One briefing's title and a Markdown text changed, so that pandoc, its PDF and the
+    site must be made again."""
     source = project / "briefings" / f"{BRIEFING}.yaml"
     original = source.read_text(encoding="utf-8")
-    source.write_text(original.replace("Living with austerity", "Living with less", 1))
+    changed = original.replace("Living with austerity", "Living with less", 1)
+    source.write_text(changed.replace("This entry is compiled", "This entry is made", 1))
     try:
         yield
     finally:
@@ -228,6 +230,17 @@ def test_a_read_only_file_system_is_named_with_what_to_do(project: Path) -> None
         r"\(build in a folder that can be written, or mount it read-write\)",
     )
     assert fingerprint(project) == before
+
+
+@needs_mounting
+def test_check_needs_no_disk_it_can_write(project: Path) -> None:
+    with edited(project):  # pandoc's answer for it is new, and cannot be kept
+        result = in_mount_namespace(
+            f"mount --bind {project} {project} && mount -o remount,bind,ro {project}",
+            project,
+            "check",
+        )
+    assert result.returncode == 0, result.stderr
 
 
 def test_no_permission_says_what_to_do(tmp_path: Path) -> None:
@@ -378,3 +391,14 @@ def test_a_damaged_cache_entry_is_made_again(project: Path) -> None:
     result = build(project)
     assert result.returncode == 0, result.stderr
     assert "wrote site/ (the subscriber site)" in result.stderr
+
+
+def test_what_a_build_killed_outright_left_is_removed_by_the_next(project: Path) -> None:
+    assert build(project).returncode == 0
+    half_written = project / "build" / "pdf" / f".{BRIEFING}.pdf.k1ll3d_x"
+    half_written.write_bytes(b"%PDF-1.7 and no more")
+    (project / ".site-new-k1ll3d_x" / "assets").mkdir(parents=True)
+    (project / "site" / "index.html").write_text("damaged")  # so that the site is built again
+    result = build(project)
+    assert result.returncode == 0, result.stderr
+    assert leftovers(project) == []

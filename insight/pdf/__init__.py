@@ -59,6 +59,7 @@ def build_pdfs(
     """
     wanted = list(ids) if ids is not None else [b.id for b in catalogue.briefings]
     planned = [print_job(project, catalogue, briefing_id) for briefing_id in wanted]
+    discard_leftovers(job.out for job in planned)  # of a build killed while a PDF was written
     stale = [job for job in planned if not job.stamp.matches(job.key, job.out)]
     errors: list[SourceError] = []
     with progress_bar(len(stale), "Rendering PDFs") as advance:
@@ -91,8 +92,6 @@ def print_job(project: Project, catalogue: Catalogue, briefing_id: str) -> Print
 def outcomes(stale: list[PrintJob], jobs: int) -> Iterator[tuple[PrintJob, str | None]]:
     """Render each job, yielding it with the URL the renderer refused (None if none) as it
     finishes: here for a single document, which gains nothing from a pool, else in a pool."""
-    for job in stale:
-        discard_leftovers(job.out)  # of a build killed while a worker was writing
     workers = min(jobs, len(stale))
     if workers <= 1:
         for job in stale:
@@ -106,8 +105,8 @@ def outcomes(stale: list[PrintJob], jobs: int) -> Iterator[tuple[PrintJob, str |
             for future in as_completed(futures):
                 yield futures[future], future.result()
     except BaseException:
-        for job in stale:  # a worker stopped half-way through writing leaves its temporary file
-            discard_leftovers(job.out)
+        # A worker killed half-way through writing a PDF leaves its temporary file.
+        discard_leftovers(job.out for job in stale)
         raise
 
 

@@ -47,8 +47,10 @@ def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
 
 def end_with_parent(parent: int) -> None:
     """Run in each worker as it starts: end it when the build process ends."""
-    # Ctrl-C at a terminal reaches the whole process group; the build decides what stops.
+    # Ctrl-C at a terminal, or SIGTERM to the process group, reaches every worker too; the
+    # build decides what stops, and kills its workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if sys.platform == "linux":
         # The kernel kills this process when the thread that started it (the build's main
         # thread, which submits the work) ends, whatever ended it.
