@@ -269,8 +269,9 @@ def test_every_font_is_embedded_and_is_one_of_ours(all_rendered: list[Rendered])
         assert fonts, r.path.name
         for name, embedded in fonts.items():
             assert embedded, (r.path.name, name)
-            # Subset tag, then the family the stylesheet gives our shipped files.
-            assert re.fullmatch(r"/[A-Z]{6}\+Insight-(Serif|Sans)(-[A-Za-z-]+)?", name), (
+            # Subset tag, then the family the stylesheet gives our shipped files (the house
+            # fonts, and the fallbacks for scripts they lack).
+            assert re.fullmatch(r"/[A-Z]{6}\+Insight-(Serif|Sans|CJK|Emoji)(-[A-Za-z-]+)?", name), (
                 r.path.name,
                 name,
             )
