@@ -69,7 +69,9 @@ def pages_of(site: Path) -> list[str]:
 
 
 def audit(page: Page, within: str = "") -> dict[str, list[str]]:
-    """axe's findings for the page, or for the part of it that `within` selects."""
+    """axe's findings for the page, or for the part of it that `within` selects, once the
+    theme's fades have ended (text half faded in is not what the reader is left with)."""
+    page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
     page.add_script_tag(path=str(AXE))
     return page.evaluate(AUDIT, [WCAG, within])
 
