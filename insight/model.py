@@ -37,6 +37,14 @@ Slug = Annotated[
     ),
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def line(most: int) -> Any:
+    """Text that is printed on one line or a few, where the cover and running heads have room
+    for at most `most` characters."""
+    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=most)]
+
+
 MARKDOWN = "insight:markdown"
 """Marks the text fields that hold Markdown, so the renderer can find every one of them."""
 
@@ -329,13 +337,15 @@ class Reading(Strict):
 
 class Briefing(Strict):
     id: Slug = Field(description="Stable id; the file must be named after it: `<id>.yaml`.")
-    title: Text = Field(description="The publication's title.")
-    subtitle: Text | None = Field(default=None, description="Subtitle, printed under the title.")
-    short_title: Text | None = Field(
+    title: line(160) = Field(description="The publication's title, at most 160 characters.")
+    subtitle: line(240) | None = Field(
+        default=None, description="Subtitle, printed under the title; at most 240 characters."
+    )
+    short_title: line(60) | None = Field(
         default=None, description="Short title for running headers; the title when not given."
     )
     kind: Kind = Field(description="briefing, report or paper.")
-    series: Text | None = Field(
+    series: line(40) | None = Field(
         default=None, description="The series it belongs to, e.g. 'Insight'; leave out if none."
     )
     date: PublicationDateField = Field(description="Publication date, as precisely as known.")

@@ -125,6 +125,13 @@ def translate(err: dict[str, Any], data: Any, locator: Locator) -> SourceError:
         return locator.error(loc, f"{echo(value)} is not a valid {field}")
     if kind == "string_too_short":
         return locator.error(loc, f"{echo(field)} is empty")
+    if kind == "string_too_long":
+        most = err["ctx"]["max_length"]
+        return locator.error(
+            loc,
+            f"{echo(field)} is {len(value)} characters long; it may be at most {most}",
+            "shorten it: it is printed on the cover and in running heads",
+        )
     if kind == "too_short":
         return locator.error(loc, f"{echo(field)} needs at least one entry")
     if kind == "money":

@@ -33,6 +33,7 @@ BROKEN_FIXTURES = {
     "bad-money": (9, 22, "'195 quid' is not an amount in pounds"),
     "python-tag": (2, 8, "explicit YAML tag '!!python/object/apply:os.system' is not allowed"),
     "duplicate-key": (3, 1, "key 'title' appears twice"),
+    "long-title": (3, 8, "'title' is 170 characters long; it may be at most 160"),
     "script-link": (9, 10, "link to 'javascript:alert(1)' is not allowed"),
     "image-outside": (9, 10, "image 'file:///etc/passwd' is outside the briefings' image folder"),
 }
