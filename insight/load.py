@@ -37,11 +37,23 @@ class Locator:
     path: str
     values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    text: str = field(default="", repr=False)
+    spans: dict[Loc, tuple[int, int]] = field(default_factory=dict, repr=False)
+    """Where each text value is written in `text`, as character offsets."""
 
     def error(self, loc: Loc, message: str, hint: str = "", *, at_key: bool = False) -> SourceError:
         """An error at `loc`, or at the nearest enclosing node that has a location."""
         line, column = self.find(loc, at_key=at_key)
         return SourceError(self.path, line, column, message, hint)
+
+    def error_at(self, loc: Loc, written: str, message: str, hint: str = "") -> SourceError:
+        """An error where `written` first stands inside the value at `loc` (a link target in a
+        Markdown text, say), or at the value when it is not written there as it is."""
+        start, end = self.spans.get(loc, (0, 0))
+        at = self.text.find(written, start, end) if written else -1
+        if at == -1:
+            return self.error(loc, message, hint)
+        return SourceError(self.path, *Positions(self.text).at(at), message, hint)
 
     def find(self, loc: Loc, *, at_key: bool = False) -> tuple[int, int]:
         if at_key and loc in self.keys:
@@ -60,7 +72,7 @@ def load_file(path: Path, display: str) -> tuple[Any, Locator]:
         raise SourceErrors(
             [locator.error((), f"file is {size:.1f} MB; a briefing source may be at most 1 MB")]
         )
-    text = decode(path.read_bytes(), locator)
+    text = locator.text = decode(path.read_bytes(), locator)
     node = Composer(text, display).compose()
     if node is None:
         raise SourceErrors(
@@ -103,6 +115,7 @@ class Node:
 class Scalar(Node):
     value: Any = None
     plain: bool = True
+    span: tuple[int, int] = (0, 0)
 
 
 @dataclass(eq=False)
@@ -265,11 +278,12 @@ class Composer:
 
     def scalar(self, event: yaml.ScalarEvent) -> Scalar:
         line, column = self.where(event)
+        span = (event.start_mark.index, event.end_mark.index)
         plain = not event.style and event.tag is None
         if not plain:
-            return Scalar(line, column, value=event.value, plain=False)
+            return Scalar(line, column, value=event.value, plain=False, span=span)
         try:
-            return Scalar(line, column, value=resolve(event.value))
+            return Scalar(line, column, value=resolve(event.value), span=span)
         except ValueError as exc:  # a date-shaped value that is no real date, e.g. 2016-02-30
             self.errors.append(
                 self.error(
@@ -366,6 +380,7 @@ class Builder:
         if isinstance(node, Sequence):
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.items)]
         assert isinstance(node, Scalar)
+        self.locator.spans.setdefault(loc, node.span)
         return node.value
 
     def mapping(self, node: Mapping, loc: Loc) -> dict[str, Any]:

@@ -34,8 +34,8 @@ BROKEN_FIXTURES = {
     "python-tag": (2, 8, "explicit YAML tag '!!python/object/apply:os.system' is not allowed"),
     "duplicate-key": (3, 1, "key 'title' appears twice"),
     "long-title": (3, 8, "'title' is 170 characters long; it may be at most 160"),
-    "script-link": (9, 10, "link to 'javascript:alert(1)' is not allowed"),
-    "image-outside": (9, 10, "image 'file:///etc/passwd' is outside the briefings' image folder"),
+    "script-link": (9, 24, "link to 'javascript:alert(1)' is not allowed"),
+    "image-outside": (9, 21, "image 'file:///etc/passwd' is outside the briefings' image folder"),
 }
 
 

@@ -118,6 +118,14 @@ def probe(tmp_path: Path, body: str) -> Path:
     return tmp_path
 
 
+def written_at(root: Path, target: str) -> str:
+    """Where `target` stands in the probe's body as written, or the body's own place when it
+    is not written there as it is (an entity, say): where an error about it must point."""
+    line = (root / "briefings" / "probe.yaml").read_text(encoding="utf-8").splitlines()[11]
+    at = line.find(target, 10)
+    return BODY_AT if at == -1 else f"briefings/probe.yaml:12:{at + 1}"
+
+
 def check(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
     """`build.py --root root check`: its exit code and its error lines."""
     code = main(["--root", str(root), "check"])
@@ -212,13 +220,14 @@ UNSAFE_LINKS = [
 
 
 @pytest.mark.parametrize(("text", "target"), UNSAFE_LINKS)
-def test_an_unsafe_link_in_any_spelling_is_an_error_at_its_text(
+def test_an_unsafe_link_in_any_spelling_is_an_error_where_it_is_written(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, target: str
 ) -> None:
     code, errors = check(probe(tmp_path, text), capsys)
     assert code == 1
     assert len(errors) == 1
-    assert errors[0].startswith(f"{BODY_AT}: error: link to '{target}' is not allowed (links ")
+    at = written_at(tmp_path, target)
+    assert errors[0].startswith(f"{at}: error: link to '{target}' is not allowed (links ")
 
 
 def make_traps(images: Path) -> None:
@@ -272,7 +281,7 @@ UNSAFE_IMAGES = [
 
 
 @pytest.mark.parametrize(("target", "problem"), UNSAFE_IMAGES)
-def test_an_image_that_is_not_a_regular_file_in_the_image_folder_is_an_error_at_its_text(
+def test_an_image_that_is_not_a_regular_file_in_the_image_folder_is_an_error_where_it_is_written(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str, problem: str
 ) -> None:
     root = probe(tmp_path, f"Before.\n\n![a picture](<{target}>)\n")
@@ -280,7 +289,7 @@ def test_an_image_that_is_not_a_regular_file_in_the_image_folder_is_an_error_at_
     code, errors = check(root, capsys)
     assert code == 1
     assert len(errors) == 1
-    assert errors[0].startswith(f"{BODY_AT}: error: image '{target}' {problem}")
+    assert errors[0].startswith(f"{written_at(root, target)}: error: image '{target}' {problem}")
 
 
 def test_an_image_folder_that_is_a_link_publishes_nothing(
@@ -293,7 +302,8 @@ def test_an_image_folder_that_is_a_link_publishes_nothing(
     assert (code, errors) == (
         1,
         [
-            f"{BODY_AT}: error: image 'images/passwd' is not a PNG, JPEG, GIF or WebP file"
+            f"{written_at(root, 'images/passwd')}: error: image 'images/passwd' is not a PNG,"
+            " JPEG, GIF or WebP file"
             " (export it as PNG and name it passwd.png)"
         ],
     )
@@ -326,7 +336,8 @@ def test_a_foreign_file_behind_an_encoded_slash_fails_the_public_build_at_the_im
     result = build(root, "--edition", "public")
     assert result.returncode == 1
     assert result.stderr.splitlines()[0] == (
-        f"{BODY_AT}: error: image 'images/private%2Fsecret.png' is (or is inside) a symbolic link"
+        f"{written_at(root, 'images/private%2Fsecret.png')}: error: image "
+        "'images/private%2Fsecret.png' is (or is inside) a symbolic link"
         " (put the file itself in briefings/images/)"
     )
     assert not (root / "site-public").exists()

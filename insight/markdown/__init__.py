@@ -75,9 +75,13 @@ def render_fields(
     answers = {text: by_key[key] for text, key in texts.items()}
     checked = {text: checked_targets(answer, images) for text, answer in answers.items()}
     errors = [
+        locator.error_at(loc, target, problem, hint)
+        for loc, text in fields
+        for target, problem, hint in checked[text][1]
+    ] + [
         locator.error(loc, problem, hint)
         for loc, text in fields
-        for problem, hint in [*checked[text][1], *structure_problems(answers[text], loc)]
+        for problem, hint in structure_problems(answers[text], loc)
     ]
     return Rendered(
         html={text: sanitise(answer["html"]) for text, answer in answers.items()},
@@ -88,17 +92,17 @@ def render_fields(
 
 def checked_targets(
     answer: dict[str, Any], images: Path
-) -> tuple[tuple[str, ...], list[tuple[str, str]]]:
-    """The image names a text shows, and (problem, hint) for each target it may not have."""
+) -> tuple[tuple[str, ...], list[tuple[str, str, str]]]:
+    """The image names a text shows, and (target, problem, hint) for each target it may not have."""
     names: list[str] = []
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[str, str, str]] = []
     for target in as_list(answer["targets"]):
         if target["kind"] == "link":
             problem, hint = check_link(target["target"])
         else:
             name, problem, hint = check_image(target["target"], images)
             names += [name] if name else []
-        problems += [(problem, hint)] if problem else []
+        problems += [(target["target"], problem, hint)] if problem else []
     return tuple(dict.fromkeys(names)), problems
 
 
