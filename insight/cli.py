@@ -310,7 +310,7 @@ def run_new(project: Project, args: argparse.Namespace) -> int:
 
 def run_diff(project: Project, args: argparse.Namespace) -> int:
     try:
-        print(summarise_changes(project.root, args.ref, project.load().briefings))
+        print(summarise_changes(project.root, args.ref, project.load()))
     except GitError as exc:
         print(f"diff: {exc}", file=sys.stderr)
         return 2

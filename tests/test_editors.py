@@ -7,9 +7,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
-from insight.catalogue import load_catalogue
-from insight.changes import summarise_changes
+from insight.catalogue import Catalogue, load_catalogue
+from insight.changes import GitError, summarise_changes
 from insight.errors import SourceErrors
 from insight.scaffold import new_briefing, new_case_study
 
@@ -108,9 +109,36 @@ def repo(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def current(repo: Path) -> list:
+def current(repo: Path) -> Catalogue:
     files = sorted((repo / "briefings").glob("*.yaml"))
-    return load_catalogue(files, repo / "briefings" / "images", base=repo).briefings
+    return load_catalogue(files, repo / "briefings" / "images", base=repo)
+
+
+def commit(repo: Path, message: str = "change") -> None:
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", message)
+
+
+def edit(repo: Path, old: str, new: str) -> None:
+    source = repo / "briefings" / "minimal.yaml"
+    text = source.read_text()
+    assert old in text
+    source.write_text(text.replace(old, new))
+
+
+def public_part(summary: str) -> str:
+    return summary.split("In the public edition (anyone can read it):")[1].split(
+        "For subscribers only:"
+    )[0]
+
+
+def subscriber_part(summary: str) -> str:
+    return summary.split("For subscribers only:")[1]
+
+
+QUOTE = (
+    "  - text: Illustrative words of a test fixture, spoken by nobody.\n    speaker: A. Speaker\n"
+)
 
 
 def test_diff_reports_no_change_for_an_untouched_tree(repo: Path) -> None:
@@ -151,5 +179,111 @@ def test_diff_summarises_prices_case_studies_and_new_briefings(repo: Path) -> No
 
 def test_diff_reports_a_removed_briefing(repo: Path) -> None:
     (repo / "briefings" / "minimal.yaml").unlink()
-    summary = summarise_changes(repo, "main", [])
+    summary = summarise_changes(repo, "main", Catalogue([]))
     assert "### Briefings removed\n- *A minimal briefing* (`minimal`)" in summary
+
+
+def test_diff_names_a_quote_made_public_as_subscriber_text_exposed(repo: Path) -> None:
+    (repo / "briefings" / "minimal.yaml").write_text(
+        (repo / "briefings" / "minimal.yaml").read_text() + "quotes:\n" + QUOTE
+    )
+    commit(repo)
+    edit(repo, "    speaker: A. Speaker\n", "    speaker: A. Speaker\n    public: true\n")
+
+    summary = summarise_changes(repo, "HEAD", current(repo))
+
+    assert "> **This change makes subscriber text public.**" in summary
+    made_public = (
+        "**Quotes**: made public “Illustrative words of a test fixture, spoken by nobody.” "
+        "(A. Speaker): words until now for subscribers only will be shown in the public "
+        "edition, which anyone can read"
+    )
+    assert made_public in public_part(summary)
+    assert "edited" not in summary
+
+
+def test_diff_tells_a_quote_added_from_one_reworded_or_made_private(repo: Path) -> None:
+    source = repo / "briefings" / "minimal.yaml"
+    source.write_text(
+        source.read_text() + "quotes:\n" + QUOTE.replace("Speaker\n", "Speaker\n    public: true\n")
+    )
+    commit(repo)
+    edit(repo, "spoken by nobody.", "spoken, as it happens, by nobody.")
+    edit(repo, "    public: true\n", "")
+    source.write_text(
+        source.read_text() + "  - text: A second illustrative quote.\n    speaker: B. Speaker\n"
+    )
+
+    summary = summarise_changes(repo, "HEAD", current(repo))
+
+    assert "This change makes subscriber text public" not in summary
+    assert (
+        "- **Quotes**: added “A second illustrative quote.” (B. Speaker), for subscribers only"
+        in subscriber_part(summary)
+    )
+    assert (
+        "- **Quotes**: made private “Illustrative words of a test fixture, spoken, as it happens…” "
+        "(A. Speaker): no longer in the public edition" in public_part(summary)
+    )
+    assert (
+        "**Quotes**: reworded “Illustrative words of a test fixture, spoken by nobody.”" in summary
+    )
+
+
+def png(path: Path, colour: str) -> None:
+    path.parent.mkdir(exist_ok=True)
+    Image.new("RGB", (4, 4), colour).save(path)
+
+
+def test_diff_names_images_added_replaced_and_removed_by_edition(repo: Path) -> None:
+    png(repo / "briefings" / "images" / "old.png", "red")
+    png(repo / "briefings" / "images" / "kept.png", "red")
+    source = repo / "briefings" / "minimal.yaml"
+    source.write_text(
+        source.read_text()
+        + "sections:\n  - id: one\n    title: One\n    body: |\n"
+        + "      ![Old](images/old.png)\n\n      ![Kept](images/kept.png)\n"
+    )
+    commit(repo)
+    png(repo / "briefings" / "images" / "kept.png", "blue")
+    png(repo / "briefings" / "images" / "new.png", "green")
+    edit(repo, "![Old](images/old.png)", "Text only.")
+    edit(
+        repo,
+        'summary: "A summary with *emphasis*."',
+        'summary: "A summary. ![New](images/new.png)"',
+    )
+
+    summary = summarise_changes(repo, "HEAD", current(repo))
+
+    public, subscribers = public_part(summary), subscriber_part(summary)
+    assert "- **Images**: added `images/new.png`" in public
+    assert (
+        "- **Summary**: “A summary with *emphasis*.” → “A summary. ![New](images/new.png)”"
+        in public
+    )
+    assert "- **Images**: removed `images/old.png`" in subscribers
+    assert (
+        "- **Images**: replaced `images/kept.png` (same name, a different picture)" in subscribers
+    )
+    assert "- **Sections**: *One* (`one`) changed (body)" in subscribers
+
+
+def test_diff_splits_a_case_study_change_by_what_the_public_sees(repo: Path) -> None:
+    new_case_study(repo / "briefings", "minimal", "example-case")
+    fill_placeholders(repo / "briefings" / "minimal.yaml")
+    commit(repo)
+    edit(repo, "Filled in: one line on what the organisation did", "A new one-line title")
+    source = repo / "briefings" / "minimal.yaml"
+    text = source.read_text()
+    source.write_text(text.replace("Filled in: ", "Rewritten: ", 1))
+
+    summary = summarise_changes(repo, "HEAD", current(repo))
+
+    assert "(`example-case`) changed (title)" in public_part(summary)
+    assert "(`example-case`) changed (summary)" in subscriber_part(summary)
+
+
+def test_diff_of_an_unknown_ref_says_so(repo: Path) -> None:
+    with pytest.raises(GitError, match="'no-such-branch' is not a commit in this repository"):
+        summarise_changes(repo, "no-such-branch", current(repo))
