@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
+from pypdf import PdfReader
 
 from tests.browsing import chromium, confined_page, needs_chromium, served
 from tests.conftest import ROOT, Built
@@ -25,6 +26,7 @@ PAGE_TYPES = [
     "",
     "about/",
     "subscribe/",
+    "accessibility/",
     "editors-guide/",
     "briefings/",
     "delusions/",
@@ -143,6 +145,20 @@ def test_every_facet_control_shows_where_the_keyboard_is(browser: Browser, site:
                     "e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineWidth]; }"
                 )
                 assert outline[0] != "none" and float(outline[1].removesuffix("px")) >= 2, index
+
+
+def test_the_pdf_link_says_its_format_size_and_pages_and_how_to_ask_for_another(
+    editions: dict[str, Built],
+) -> None:
+    site = editions["subscriber"].site
+    page = (site / "briefings" / "marked-briefing" / "index.html").read_text()
+    pdf = site / "pdf" / "marked-briefing.pdf"
+    pages = len(PdfReader(pdf).pages)
+    size = round(pdf.stat().st_size / 1000)
+    assert f'<span class="insight-download-facts">PDF, {size} KB, {pages} pages</span>' in page
+    assert 'href="../../accessibility/#another-format"' in page
+    statement = (site / "accessibility" / "index.html").read_text()
+    assert 'id="another-format"' in statement and 'id="report-a-problem"' in statement
 
 
 def test_clearing_the_filters_keeps_the_keyboard_where_it_was(browser: Browser, site: Path) -> None:

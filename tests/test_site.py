@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from mkdocs.exceptions import Abort
+from pypdf import PdfWriter
 
 from insight.catalogue import Catalogue
 from insight.project import Project
@@ -66,7 +67,9 @@ def fixture_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The site of tests/fixtures/site/project, with a PDF built for 'plain-briefing' only."""
     project = fixture_project(tmp_path_factory.mktemp("fixture"), "project")
     project.pdf_dir.mkdir(parents=True)
-    (project.pdf_dir / "plain-briefing.pdf").write_bytes(b"%PDF-1.7 not a real one\n")
+    blank = PdfWriter()
+    blank.add_blank_page(width=595, height=842)
+    blank.write(project.pdf_dir / "plain-briefing.pdf")
     result = mkdocs_build(project.root / "mkdocs.yml", project.root / "site")
     assert result.returncode == 0, result.stderr
     return project.root / "site"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -21,6 +22,7 @@ from mkdocs.utils import get_relative_url
 from insight.catalogue import Catalogue
 from insight.edition import Edition
 from insight.markdown.sanitise import sanitise
+from insight.site.downloads import Download, pdf_download
 from insight.site.pages import Page, briefing_uri, organisation_uri
 
 IMAGES = "images/"
@@ -54,12 +56,22 @@ def render_page(
         catalogue=catalogue,
         edition=edition,
         url=linker(file, files),
-        exists=lambda src_uri: files.get_file_from_path(src_uri) is not None,
+        download=downloader(files),
         markdown=markdown_renderer(file, catalogue),
         briefing_uri=briefing_uri,
         organisation_uri=organisation_uri,
     )
     return f"---\n{front_matter}---\n\n{body}"
+
+
+def downloader(files: Files) -> Callable[[str], Download | None]:
+    """download(src_uri): the format, size and pages of a PDF the site publishes, or None."""
+
+    def download(src_uri: str) -> Download | None:
+        target = files.get_file_from_path(src_uri)
+        return pdf_download(Path(target.abs_src_path)) if target and target.abs_src_path else None
+
+    return download
 
 
 def linker(file: File, files: Files) -> Callable[[str, str], str]:

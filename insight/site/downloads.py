@@ -1,0 +1,38 @@
+"""What a reader is told about a file before downloading it: its format, size and pages,
+as GOV.UK describes attachments ("PDF, 84 KB, 10 pages")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+
+@dataclass(frozen=True)
+class Download:
+    format: str
+    size: str
+    pages: int
+
+    def __str__(self) -> str:
+        pages = f"{self.pages} page" + ("" if self.pages == 1 else "s")
+        return f"{self.format}, {self.size}, {pages}"
+
+
+def pdf_download(path: Path) -> Download | None:
+    """The facts of a built PDF, read from the file itself; None for a file that is no PDF,
+    which is then not offered (`build.py build` renders it again: see insight.incremental)."""
+    try:
+        pages = len(PdfReader(path).pages)
+    except PdfReadError:
+        return None
+    return Download("PDF", file_size(path.stat().st_size), pages)
+
+
+def file_size(size: int) -> str:
+    """'84 KB', '1.2 MB': decimal units, as GOV.UK writes them."""
+    if size < 1_000_000:
+        return f"{max(1, round(size / 1000))} KB"
+    return f"{size / 1_000_000:.1f} MB"

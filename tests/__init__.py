@@ -1,0 +1,1 @@
+"""The behaviour tests; a package, so that `tests.` names this folder whatever else is installed."""
