@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from insight.errors import SourceError, SourceErrors, echo
+from insight.yamlerrors import explain
 
 MAX_BYTES = 1_000_000
 MAX_NODES = 100_000
@@ -323,10 +324,8 @@ class Composer:
             message, hint = "tab character in indentation", "indent with spaces, not tabs"
         elif "expected <document start>" in problem:
             message, hint = "more than one YAML document in the file", "remove the '---' line"
-        else:
-            context = f"{exc.context}: " if exc.context else ""
-            message = f"not valid YAML: {context}{problem}"
-            hint = "check the indentation and quoting around here"
+        else:  # indentation and quoting, in words: what was expected, and where
+            index, message, hint = explain(self.text, exc)
         return SourceError(self.path, *self.positions.at(index), message, hint)
 
 
