@@ -6,16 +6,22 @@ editor replaces them, so a half-filled source can never be published.
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from string import Template
 
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedSeq
+
 from insight.errors import SourceError, SourceErrors
 from insight.incremental import write_atomically
+from insight.load import load_file
 from insight.model import SLUG_PATTERN
 
 SCAFFOLDS = Path(__file__).parent / "scaffolds"
-TOP_LEVEL_KEY = re.compile(r"^[a-z_]+:", re.MULTILINE)
+# Items whose ids are unique across every briefing (see insight.catalogue.cross_check).
+ITEMS = ("delusions", "principles", "case_studies")
 
 
 def new_briefing(briefings: Path, slug: str) -> Path:
@@ -31,31 +37,58 @@ def new_briefing(briefings: Path, slug: str) -> Path:
 
 
 def new_case_study(briefings: Path, briefing_id: str, slug: str) -> Path:
-    """Append a case-study scaffold to the briefing's `case_studies` list, keeping its comments."""
+    """Add a case-study scaffold to the end of the briefing's `case_studies`, leaving every
+    other byte of the file, comments included, as it was."""
     require_slug(slug)
     path = briefings / f"{briefing_id}.yaml"
     if not path.is_file():
         raise SourceErrors(
             [SourceError(display(path), 1, 1, f"no briefing has the id '{briefing_id}'")]
         )
+    refuse_taken(slug, path, briefings)
     text = path.read_text(encoding="utf-8")
-    if re.search(rf"^\s*- id: {re.escape(slug)}\s*$", text, re.MULTILINE):
-        raise SourceErrors(
-            [SourceError(display(path), 1, 1, f"a case study '{slug}' already exists")]
-        )
+    document = round_trip().load(text)
+    [case] = round_trip().load(fill("case-study.yaml", slug))
+    if document.get("case_studies"):
+        document["case_studies"].append(case)
+    else:
+        document["case_studies"] = CommentedSeq([case])
+    written = io.StringIO()
+    round_trip().dump(document, written)
     # Whole or not at all: a full disk must not leave the editor's source cut short.
-    write_atomically(path, insert_case_study(text, fill("case-study.yaml", slug)).encode("utf-8"))
+    write_atomically(path, written.getvalue().encode("utf-8"))
     return path
 
 
-def insert_case_study(text: str, item: str) -> str:
-    start = re.search(r"^case_studies:[ \t]*(\[\])?[ \t]*$", text, re.MULTILINE)
-    if start is None:
-        return text.rstrip("\n") + "\n\ncase_studies:\n" + item
-    following = TOP_LEVEL_KEY.search(text, start.end())
-    end = following.start() if following else len(text)
-    block = text[: start.start()] + "case_studies:" + text[start.end() : end].rstrip("\n")
-    return block + "\n" + item + ("\n" + text[end:] if following else "")
+def round_trip() -> YAML:
+    """A YAML reader and writer that gives back what it read as it was written, in the
+    layout of our sources (lists indented under their key)."""
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def refuse_taken(slug: str, path: Path, briefings: Path) -> None:
+    """Refuse an id that an anchor of the briefing's page, or an item of any briefing, has,
+    with an error where it is already used."""
+    for source in sorted(briefings.glob("*.yaml")):
+        data, locator = load_file(source, display(source))
+        kinds = ITEMS + (("sections",) if source == path else ())
+        for kind in kinds:
+            items = data.get(kind) if isinstance(data, dict) else None
+            for index, item in enumerate(items if isinstance(items, list) else []):
+                if isinstance(item, dict) and item.get("id") == slug:
+                    raise SourceErrors(
+                        [
+                            locator.error(
+                                (kind, index, "id"),
+                                f"the id '{slug}' is already used here",
+                                "choose another id for the new case study",
+                            )
+                        ]
+                    )
 
 
 def display(path: Path) -> str:

@@ -86,7 +86,7 @@ def test_a_duplicate_case_study_is_refused(tmp_path: Path) -> None:
     new_case_study(tmp_path, "minimal", "first-case")
     with pytest.raises(SourceErrors) as raised:
         new_case_study(tmp_path, "minimal", "first-case")
-    assert "a case study 'first-case' already exists" in str(raised.value.errors[0])
+    assert "the id 'first-case' is already used here" in str(raised.value.errors[0])
 
 
 def git(repo: Path, *args: str) -> None:
