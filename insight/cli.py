@@ -245,8 +245,9 @@ def run_schema(project: Project, args: argparse.Namespace) -> int:
 
 
 def run_build(project: Project, args: argparse.Namespace) -> int:
+    # Nothing tracked is written here: `schema` writes the generated files, and a test
+    # (tests/test_schema.py) says they are current.
     catalogue = load_for_building(project)
-    write_generated(project.root)
     print(f"{len(catalogue.briefings)} briefing(s) checked.", file=sys.stderr)
     edition = args.edition
     # The public edition has no PDFs; the subscriber edition publishes them, so they come first.

@@ -73,3 +73,24 @@ def test_a_failed_build_leaves_the_previous_output_untouched(project: Path) -> N
     assert "briefings/living-with-austerity.yaml:" in result.stderr
     assert "Traceback" not in result.stderr
     assert fingerprint(project) == before
+
+
+def test_the_build_writes_its_outputs_and_nothing_else(tmp_path: Path) -> None:
+    """Sources, docs and the generated schema are the editors' and `schema`'s, never the build's."""
+    for folder in ("briefings", "docs"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    schema = tmp_path / "briefings" / "briefing.schema.json"
+    schema.write_text("{}\n")  # stale on purpose: only `build.py schema` may rewrite it
+
+    def inputs() -> dict[str, bytes]:
+        return {
+            str(p.relative_to(tmp_path)): p.read_bytes()
+            for p in tmp_path.rglob("*")
+            if p.is_file() and p.relative_to(tmp_path).parts[0] not in {"site", "build"}
+        }
+
+    before = inputs()
+    result = build(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert inputs() == before
