@@ -24,6 +24,7 @@ from insight.scaffold import new_briefing, new_case_study
 from insight.schema import generated_files, stale_files, write_generated
 from insight.site.publish import build_site
 from insight.sitestamp import build_site_if_changed
+from insight.spelling import WORDS_FILE, SourceWarning, spelling_warnings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -138,7 +139,8 @@ def make_parser() -> argparse.ArgumentParser:
     check = command(
         "check",
         run_check,
-        "Validate briefing sources and print every error as file:line:column; exit 1 if there is any.",
+        "Validate briefing sources and print every error as file:line:column; exit 1 if there is any. "
+        "Words the British English dictionary and briefings/words.txt do not know are warnings.",
     )
     check.add_argument(
         "files", nargs="*", type=Path, help="sources to check (default: every briefings/*.yaml)"
@@ -224,9 +226,26 @@ def run_check(project: Project, args: argparse.Namespace) -> int:
     if missing:
         report([SourceError(str(f), 1, 1, "no such file") for f in missing], args.format)
         return 1
+    # Spelling first: its warnings are shown whether or not the sources have errors.
+    warnings = spelling_warnings(files, project.briefings / WORDS_FILE, project.root)
+    report_warnings(warnings, args.format)
     project.check(files)
     print(f"{len(files)} briefing source(s) checked: no errors.", file=sys.stderr)
     return 0
+
+
+def report_warnings(warnings: list[SourceWarning], format: str) -> None:
+    for warning in warnings:
+        print(
+            warning.github() if format == "github" else warning,
+            file=sys.stdout if format == "github" else sys.stderr,
+        )
+    if warnings:
+        print(
+            f"{len(warnings)} spelling warning(s): words the British English dictionary and "
+            f"briefings/{WORDS_FILE} do not know (they do not stop the build).",
+            file=sys.stderr,
+        )
 
 
 def run_schema(project: Project, args: argparse.Namespace) -> int:
