@@ -11,6 +11,9 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import yaml
+from mkdocs.utils.yaml import get_yaml_loader, yaml_load
+
 from insight.edition import Edition
 from insight.incremental import (
     digest,
@@ -64,20 +67,46 @@ def site_digest(site: Path) -> str | None:
 
 
 def site_key(project: Project, edition: Edition) -> str:
-    """A digest of the edition, the configuration, docs, briefing sources and images, the package
-    (plugin code, templates, assets), the site tools' versions, and the keys of the built PDFs."""
+    """A digest of the edition, the configuration and the docs it names, briefing sources and
+    images, the package (plugin code, templates, assets), the site tools' versions, and the keys
+    of the built PDFs."""
     root = project.root
-    files = [
-        root / "mkdocs.yml",
-        *tree_files(root / "docs"),
-        *tree_files(project.briefings),
-        *tree_files(project.cache_dir / "pdf"),
-    ]
+    files = [*tree_files(project.briefings), *tree_files(project.cache_dir / "pdf")]
     return digest(
         [
             edition,
             *versions(*SITE_TOOLS),
+            # Absolute: the configuration may inherit, and its docs may live, outside the project.
+            *file_parts(configuration_files(root / "mkdocs.yml"), Path("/")),
             *file_parts([f for f in files if f.is_file()], root),
             *file_parts(tree_files(PACKAGE), PACKAGE),
         ]
     )
+
+
+def configuration_files(config_file: Path) -> list[Path]:
+    """mkdocs.yml, each file it INHERITs, and every file of the docs_dir and theme custom_dir
+    the merged configuration names: read as MkDocs reads them, so that none is missed."""
+    chain: list[Path] = []
+    current: Path | None = config_file.resolve()
+    while current is not None and current not in chain and current.is_file():
+        chain.append(current)
+        with current.open("rb") as stream:
+            parent = (yaml.load(stream, Loader=get_yaml_loader()) or {}).get("INHERIT")
+        current = (current.parent / parent).resolve() if isinstance(parent, str) else None
+    with config_file.open("rb") as stream:
+        merged = yaml_load(stream)
+    theme = merged.get("theme")
+    folders = [
+        merged.get("docs_dir", "docs"),
+        theme.get("custom_dir") if isinstance(theme, dict) else None,
+    ]
+    return [
+        *chain,
+        *(
+            path.resolve()
+            for folder in folders
+            if isinstance(folder, str)
+            for path in tree_files(config_file.parent / folder)
+        ),
+    ]

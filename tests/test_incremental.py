@@ -15,7 +15,10 @@ from pathlib import Path
 import pytest
 
 from bench.generate import generate
+from insight.edition import Edition
 from insight.progress import quiet
+from insight.project import Project
+from insight.sitestamp import site_key
 
 ROOT = Path(__file__).resolve().parent.parent
 EDITED = "synthetic-briefing-001"
@@ -119,3 +122,16 @@ def test_jobs_two_renders_the_same_bytes_as_one(tmp_path: Path) -> None:
 def test_progress_bar_is_quiet_in_ci(ci: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CI", ci)
     assert quiet()
+
+
+def test_the_site_key_follows_docs_wherever_the_configuration_puts_them(tmp_path: Path) -> None:
+    """A project whose mkdocs.yml inherits another and keeps its docs elsewhere: an edit to
+    either, or to a page of those docs, makes the site out of date."""
+    docs = tmp_path / "elsewhere" / "docs"
+    shutil.copytree(ROOT / "docs", docs)
+    project = tmp_path / "project"
+    (project / "briefings").mkdir(parents=True)
+    (project / "mkdocs.yml").write_text(f"INHERIT: {ROOT / 'mkdocs.yml'}\ndocs_dir: {docs}\n")
+    key = site_key(Project(project), Edition.subscriber)
+    (docs / "about.md").write_text((docs / "about.md").read_text() + "\nOne more line.\n")
+    assert site_key(Project(project), Edition.subscriber) != key
