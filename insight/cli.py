@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import traceback
 from collections.abc import Callable, Iterator
@@ -19,6 +21,7 @@ from insight.edition import Edition
 from insight.errors import SourceError, SourceErrors
 from insight.faults import ENVIRONMENT_FAULT, describe, during
 from insight.pdf import build_pdfs
+from insight.pdfdiff import BuildError, changed, compare_all, pdfs_at
 from insight.project import Project
 from insight.scaffold import new_briefing, new_case_study
 from insight.schema import generated_files, stale_files, write_generated
@@ -196,11 +199,25 @@ def make_parser() -> argparse.ArgumentParser:
     new.add_argument(
         "ids", nargs="+", metavar="ID", help="the new id (after the briefing's, for a case study)"
     )
-    command(
+    diff = command(
         "diff",
         run_diff,
         "Summarise, in Markdown for a pull request, what the working tree changes in the content since a git ref.",
-    ).add_argument("ref", help="the git ref to compare with, e.g. origin/main")
+    )
+    diff.add_argument("ref", help="the git ref to compare with, e.g. origin/main")
+    add_jobs(diff)
+    diff.add_argument(
+        "--pdf",
+        action="store_true",
+        help="compare the PDFs instead: build those of the ref and of the working tree, and write "
+        "each page that differs, before and after side by side, as a PNG in --out",
+    )
+    diff.add_argument(
+        "--out",
+        type=Path,
+        default=Path("build/pdf-diff"),
+        help="where --pdf writes its images, one folder per briefing (default: build/pdf-diff)",
+    )
     return parser
 
 
@@ -330,11 +347,35 @@ def run_new(project: Project, args: argparse.Namespace) -> int:
 
 def run_diff(project: Project, args: argparse.Namespace) -> int:
     try:
-        print(summarise_changes(project.root, args.ref, project.load()))
-    except GitError as exc:
+        if args.pdf:
+            print(pdf_changes(project, args.ref, args.out, args.jobs))
+        else:
+            print(summarise_changes(project.root, args.ref, project.load()))
+    except (GitError, BuildError) as exc:
         print(f"diff: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def pdf_changes(project: Project, ref: str, out: Path, jobs: int | None) -> str:
+    """The one-line summary per briefing of `diff --pdf`, in Markdown, the images in `out`."""
+    catalogue = load_for_building(project)
+    with during("rendering the PDFs"):
+        build_pdfs(project, catalogue, jobs=jobs)
+    out = out if out.is_absolute() else project.root / out
+    if out.is_dir():
+        shutil.rmtree(out)  # images of an earlier comparison would mislead
+    after = {b.id: project.pdf_dir / f"{b.id}.pdf" for b in catalogue.briefings}
+    with tempfile.TemporaryDirectory() as tmp:
+        with during(f"building the PDFs of {ref}"):
+            before = pdfs_at(project.root, ref, Path(tmp))
+        differing = list(changed(compare_all(before, after, out)))
+    lines = [f"## Printed pages changed since `{ref}`", ""]
+    lines += [f"- {change.summary()}" for change in differing] or ["No page of any PDF changed."]
+    if differing:
+        shown = out.relative_to(project.root) if out.is_relative_to(project.root) else out
+        lines += ["", f"Each changed page, before and after, is an image in `{shown}/`."]
+    return "\n".join(lines)
 
 
 def report(errors: list[SourceError], format: str) -> None:
