@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shutil
 import signal
@@ -178,6 +179,27 @@ def make_parser() -> argparse.ArgumentParser:
         help="'subscriber' (default): everything, with the PDFs, into site/; "
         "'public': titles, summaries, key messages and prices only, no PDFs, into site-public/",
     )
+    serve = command(
+        "serve",
+        run_serve,
+        "Preview the site at http://127.0.0.1:8000/, rebuilt and reloaded as you save; "
+        "a source with errors shows them, each at its file:line:column, in the page.",
+    )
+    serve.add_argument(
+        "--edition",
+        type=Edition,
+        choices=list(Edition),
+        default=Edition.subscriber,
+        help="'subscriber' (default): everything; 'public': what anyone can read",
+    )
+    serve.add_argument(
+        "--port", type=positive, default=8000, help="the port to serve on (default: 8000)"
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="the address to serve on (default: 127.0.0.1, this machine only)",
+    )
     pdf = command(
         "pdf",
         run_pdf,
@@ -326,6 +348,14 @@ def report_pdfs(project: Project, written: list[Path], wanted: int) -> None:
         print(f"wrote {path.relative_to(project.root)}", file=sys.stderr)
     if unchanged := wanted - len(written):
         print(f"{unchanged} PDF(s) up to date, left as they were", file=sys.stderr)
+
+
+def run_serve(project: Project, args: argparse.Namespace) -> int:
+    from insight.preview import serve  # the live-reload server, only when asked for
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    serve(project, args.edition, args.host, args.port)
+    return 0
 
 
 def run_new(project: Project, args: argparse.Namespace) -> int:
