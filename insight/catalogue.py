@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from insight.addresses import clashes
+from insight.citation import References, render_references
 from insight.errors import SourceError, SourceErrors
 from insight.load import Loc, Locator, load_file
 from insight.markdown import Rendered, render_fields
@@ -38,6 +39,11 @@ class Catalogue:
     sources: list[Source]
     html: dict[str, str] = field(default_factory=dict, repr=False)
     images: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    references: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    """Briefing id -> the HTML of each further reading, formatted as a reference (see
+    insight.citation), in the order of its source."""
+    embargoed: frozenset[str] = frozenset()
+    """Ids of briefings not yet released, kept only in a preview (see insight.release)."""
 
     @property
     def briefings(self) -> list[Briefing]:
@@ -103,21 +109,27 @@ def load_catalogue(
     errors.extend(clashes(sources))
     html: dict[str, str] = {}
     shown: dict[str, tuple[str, ...]] = {}
+    references: dict[str, list[str]] = {}
 
-    def render(source: Source) -> Rendered:
+    def render(source: Source) -> tuple[Rendered, References]:
         cache_file = cache / f"{source.path.stem}.json" if cache else None
-        return render_fields(source.briefing, source.locator, images, cache_file)
+        cited = cache / f"{source.path.stem}.references.json" if cache else None
+        return (
+            render_fields(source.briefing, source.locator, images, cache_file),
+            render_references(source.briefing, source.locator, cited),
+        )
 
     # Each source is one pandoc process: threads keep every core busy while they wait.
     with ThreadPoolExecutor(os.cpu_count()) as pool:
-        for rendered in pool.map(render, sources):
+        for rendered, cited in pool.map(render, sources):
             html.update(rendered.html)
             shown.update(rendered.images)
-            errors.extend(rendered.errors)
+            errors.extend(rendered.errors + cited.errors)
+            references.update(cited.html)
     if errors:
         raise SourceErrors(errors)
     sources.sort(key=lambda s: (s.briefing.date.first_day, s.briefing.id), reverse=True)
-    return Catalogue(sources, html, shown)
+    return Catalogue(sources, html, shown, references)
 
 
 def source_of(path: Path, data: Any, locator: Locator) -> Source:

@@ -24,9 +24,11 @@ from insight.faults import ENVIRONMENT_FAULT, describe, during
 from insight.pdf import build_pdfs
 from insight.pdfdiff import BuildError, changed, compare_all, pdfs_at
 from insight.project import Project
+from insight.release import now, released, scheduled
 from insight.scaffold import new_briefing, new_case_study
 from insight.schema import generated_files, stale_files, write_generated
 from insight.site.publish import build_site
+from insight.site.siteurl import ENVIRONMENT
 from insight.sitestamp import build_site_if_changed
 from insight.spelling import WORDS_FILE, SourceWarning, spelling_warnings
 
@@ -179,6 +181,12 @@ def make_parser() -> argparse.ArgumentParser:
         help="'subscriber' (default): everything, with the PDFs, into site/; "
         "'public': titles, summaries, key messages and prices only, no PDFs, into site-public/",
     )
+    build.add_argument(
+        "--preview-embargoed",
+        action="store_true",
+        help="include the briefings whose release time has not come, each marked 'embargoed': "
+        "for editors to look at, never to publish",
+    )
     serve = command(
         "serve",
         run_serve,
@@ -268,9 +276,19 @@ def run_check(project: Project, args: argparse.Namespace) -> int:
     # Spelling first: its warnings are shown whether or not the sources have errors.
     warnings = spelling_warnings(files, project.briefings / WORDS_FILE, project.root)
     report_warnings(warnings, args.format)
-    project.check(files)
+    catalogue = project.check(files)
     print(f"{len(files)} briefing source(s) checked: no errors.", file=sys.stderr)
+    if catalogue is not None:
+        report_scheduled(catalogue, files, args.format)
     return 0
+
+
+def report_scheduled(catalogue: Catalogue, files: list[Path], format: str) -> None:
+    """A note at each checked source still to be released: when it goes out."""
+    checked = {f.resolve() for f in files}
+    for item in scheduled(catalogue, now()):
+        if item.source.path.resolve() in checked:
+            print(item.github() if format == "github" else item.note(), file=sys.stderr)
 
 
 def report_warnings(warnings: list[SourceWarning], format: str) -> None:
@@ -307,6 +325,8 @@ def run_build(project: Project, args: argparse.Namespace) -> int:
     # (tests/test_schema.py) says they are current.
     catalogue = load_for_building(project)
     print(f"{len(catalogue.briefings)} briefing(s) checked.", file=sys.stderr)
+    # Only what may be published now; a preview keeps the rest, marked as under embargo.
+    catalogue = released(catalogue, now(), preview=args.preview_embargoed)
     edition = args.edition
     # The public edition has no PDFs; the subscriber edition publishes them, so they come first.
     if edition is Edition.subscriber:
@@ -314,7 +334,11 @@ def run_build(project: Project, args: argparse.Namespace) -> int:
             written = build_pdfs(project, catalogue, jobs=args.jobs)
         report_pdfs(project, written, len(catalogue.briefings))
     site = build_site_if_changed(
-        project, edition, lambda project, edition: build_site(project, edition, catalogue)
+        project,
+        edition,
+        lambda project, edition: build_site(project, edition, catalogue),
+        # What else the site depends on: the time (which briefings are out) and its address.
+        context=(*catalogue.by_id, *catalogue.embargoed, os.environ.get(ENVIRONMENT, "")),
     )
     if site is None:
         print(f"the {edition} site is up to date", file=sys.stderr)
@@ -330,7 +354,7 @@ def load_for_building(project: Project) -> Catalogue:
 
 
 def run_pdf(project: Project, args: argparse.Namespace) -> int:
-    catalogue = load_for_building(project)
+    catalogue = released(load_for_building(project), now())
     unknown = [i for i in args.ids if i not in catalogue.by_id]
     if unknown:
         print(f"no briefing has the id {', '.join(unknown)}", file=sys.stderr)

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from insight.catalogue import Catalogue, Source
+from insight.citation import Cited
 from insight.markdown import markdown_fields
 from insight.model import Briefing, CaseStudy, Delusion, Principle
 
@@ -42,6 +43,9 @@ PUBLIC: dict[type[BaseModel], frozenset[str]] = {
             # Where the entry's text comes from: it applies to the summary as much as to the
             # rest, and says nothing the summary does not (see its description in the model).
             "provenance",
+            # When it went out and what has been put right since: readers of both editions rely
+            # on the same text (the release time itself is never shown; see insight.release).
+            *("release", "revisions"),
             # Reduced below to what a list of contents would show.
             *("case_studies", "delusions", "principles", "invokes_principles", "quotes"),
         }
@@ -69,7 +73,10 @@ def public_catalogue(catalogue: Catalogue) -> Catalogue:
         for _, text in markdown_fields(source.briefing, ())
         if text
     }
-    return Catalogue(sources, html, {text: catalogue.images.get(text, ()) for text in html})
+    images = {text: catalogue.images.get(text, ()) for text in html}
+    # How to cite a briefing is public; its further reading, formatted, is not.
+    references = {i: Cited(c.briefing) for i, c in catalogue.references.items()}
+    return Catalogue(sources, html, images, references, catalogue.embargoed)
 
 
 def public_briefing(briefing: Briefing) -> Briefing:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
@@ -86,9 +87,13 @@ def value_kind(annotation: Any) -> str:
         return "one of: " + ", ".join(f"`{m.value}`" for m in annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return "mapping (below)"
-    return {str: "text", bool: "`true` or `false`", Decimal: "amount in pounds"}.get(
-        annotation, str(annotation)
-    )
+    return {
+        str: "text",
+        bool: "`true` or `false`",
+        Decimal: "amount in pounds",
+        date: "day (2024-05-02)",
+        datetime: "date and time (2025-03-01T09:30, UK time, or 2025-03-01)",
+    }.get(annotation, str(annotation))
 
 
 def write_reference(path: Path) -> bool:

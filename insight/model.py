@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, get_args
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
@@ -20,7 +21,9 @@ from pydantic import (
     Field,
     StrictBool,
     StringConstraints,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -195,6 +198,55 @@ PublicationDateField = Annotated[
 ]
 
 
+UK_TIME = ZoneInfo("Europe/London")
+"""Where a release time says no offset, it is the time in the UK, as embargoes are set."""
+RELEASE_EXAMPLE = "write 2025-03-01, 2025-03-01T09:30 (UK time) or 2025-03-01T09:30:00+00:00"
+
+
+def parse_release(value: Any) -> Any:
+    """A release time as an editor writes it: a date (midnight, UK time), a date and time
+    (UK time), or a date and time with its offset from UTC."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time())
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise PydanticCustomError(
+                "release",
+                "{text} is not a date and time",
+                {"text": echo(value), "hint": RELEASE_EXAMPLE},
+            ) from None
+    else:
+        return value  # pydantic says what type was expected
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise ValueError(f"{echo(value)} is outside the years {FIRST_YEAR} to {LAST_YEAR}")
+    return moment if moment.tzinfo else moment.replace(tzinfo=UK_TIME)
+
+
+ReleaseTime = Annotated[
+    datetime,
+    BeforeValidator(parse_release),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date"},
+                {"type": "string", "format": "date-time"},
+                {
+                    "type": "string",
+                    "pattern": r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?$",
+                },
+            ],
+            "description": "When the briefing may first be published: "
+            + RELEASE_EXAMPLE.removeprefix("write ")
+            + ".",
+        }
+    ),
+]
+
+
 class Kind(StrEnum):
     briefing = "briefing"
     report = "report"
@@ -335,6 +387,31 @@ class Reading(Strict):
     note: Text | None = Field(default=None, description="Why it is relevant, in one line.")
 
 
+Day = date  # a field named `date` cannot also be annotated `date`
+
+
+class RevisionKind(StrEnum):
+    corrected = "corrected"
+    updated = "updated"
+    withdrawn = "withdrawn"
+
+
+class Revision(Strict):
+    date: Day = Field(description="The day the revision was made, e.g. 2024-05-02.")
+    kind: RevisionKind = Field(
+        description="'corrected' (an error put right), 'updated' (new information added) or "
+        "'withdrawn' (no longer stands: the page stays, with a notice, but leaves the catalogue)."
+    )
+    note: Markdown = Field(
+        description="What changed and why, in Markdown, for readers; shown on the page, in the PDF and in the feed."
+    )
+
+    @model_validator(mode="after")
+    def within_years(self) -> Revision:
+        check_date(self.date.isoformat(), self.date.year, None, None)
+        return self
+
+
 class Briefing(Strict):
     id: Slug = Field(description="Stable id; the file must be named after it: `<id>.yaml`.")
     title: line(160) = Field(description="The publication's title, at most 160 characters.")
@@ -402,9 +479,45 @@ class Briefing(Strict):
         description="Publications outside this collection that the briefing discusses.",
     )
 
+    release: ReleaseTime | None = Field(
+        default=None,
+        description="Leave out to publish at once. Otherwise the date and time before which the "
+        "briefing appears nowhere, in either edition: e.g. 2025-03-01T09:30 (UK time).",
+    )
+    revisions: list[Revision] = Field(
+        default_factory=list,
+        description="Corrections, updates and a withdrawal after publication, oldest first; public.",
+    )
+
+    @field_validator("revisions")
+    @classmethod
+    def revisions_in_order(cls, revisions: list[Revision], info: ValidationInfo) -> list[Revision]:
+        days = [r.date for r in revisions]
+        if days != sorted(days):
+            raise ValueError(
+                "revisions are not oldest first: list them in the order they were made"
+            )
+        if any(r.kind is RevisionKind.withdrawn for r in revisions[:-1]):
+            raise ValueError("a withdrawal must be the last revision")
+        published = info.data.get("date")
+        if revisions and published and revisions[0].date < published.first_day:
+            raise ValueError(f"a revision is dated before the publication date, {published}")
+        return revisions
+
     @property
     def running_title(self) -> str:
         return self.short_title or self.title
+
+    @property
+    def withdrawn(self) -> Revision | None:
+        """The withdrawal, when the briefing no longer stands."""
+        last = self.revisions[-1] if self.revisions else None
+        return last if last and last.kind is RevisionKind.withdrawn else None
+
+    @property
+    def last_changed(self) -> date:
+        """The day of the latest revision, or of publication: what a feed calls 'updated'."""
+        return self.revisions[-1].date if self.revisions else self.date.first_day
 
 
 def models_in(annotation: Any) -> list[type[BaseModel]]:

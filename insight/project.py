@@ -50,8 +50,9 @@ class Project:
             self.sources(), self.images, base=self.root, cache=self.markdown_cache
         )
 
-    def check(self, files: list[Path]) -> None:
-        """Validate `files` against the rest of the collection, reporting errors in `files` only.
+    def check(self, files: list[Path]) -> Catalogue | None:
+        """Validate `files` against the rest of the collection, reporting errors in `files` only;
+        the catalogue, or None when only other files have errors.
 
         An editor checking the one file they changed still gets its references to
         other briefings resolved, without being shown other people's problems.
@@ -59,10 +60,11 @@ class Project:
         given = {f.resolve() for f in files}
         context = [f for f in self.sources() if f.resolve() not in given]
         try:
-            load_catalogue(
+            return load_catalogue(
                 [*files, *context], self.images, base=self.root, cache=self.markdown_cache
             )
         except SourceErrors as exc:
             shown = {display_path(f, self.root) for f in files}
             if mine := [e for e in exc.errors if e.path in shown]:
                 raise SourceErrors(mine) from None
+        return None

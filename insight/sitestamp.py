@@ -30,13 +30,16 @@ SITE_TOOLS = ("mkdocs", "mkdocs-material", "pymdown-extensions", "Markdown", "Py
 
 
 def build_site_if_changed(
-    project: Project, edition: Edition, build: Callable[[Project, Edition], Path]
+    project: Project,
+    edition: Edition,
+    build: Callable[[Project, Edition], Path],
+    context: tuple[str, ...] = (),
 ) -> Path | None:
     """Run `build` for `edition` unless its inputs are those of its last build and that site is
     still there, file for file and byte for byte; return the folder `build` returned, or None
-    when the site was up to date."""
+    when the site was up to date. `context`: what else the site is made from, not in a file."""
     stored = project.cache_dir / f"site-{edition}.json"
-    key = site_key(project, edition)
+    key = digest([site_key(project, edition), *context])
     if is_current(readable_json(stored), key):
         return None
     # The stamp stays until the new site replaces the old: a build that fails leaves the old

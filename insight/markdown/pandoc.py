@@ -37,15 +37,12 @@ class PandocLimit(Exception):
 
 def convert(request: str, *, seconds: float = SECONDS) -> list[dict[str, Any]]:
     """Run our reader and writer over a JSON request; their JSON answer, or `PandocLimit`."""
-    command = [
-        pypandoc.get_pandoc_path(),
-        "+RTS",
-        f"-M{HEAP}",
-        "-RTS",
-        "--sandbox",
-        f"--from={READER}",
-        f"--to={WRITER}",
-    ]
+    return json.loads(run([f"--from={READER}", f"--to={WRITER}"], request, seconds=seconds))
+
+
+def run(options: list[str], request: str, *, seconds: float = SECONDS) -> str:
+    """pandoc's output for `request` with `options`, sandboxed and within the limits, or `PandocLimit`."""
+    command = [pypandoc.get_pandoc_path(), "+RTS", f"-M{HEAP}", "-RTS", "--sandbox", *options]
     try:
         result = subprocess.run(
             command, input=request, capture_output=True, text=True, timeout=seconds
@@ -56,7 +53,7 @@ def convert(request: str, *, seconds: float = SECONDS) -> list[dict[str, Any]]:
         if "heap" in result.stderr.lower():
             raise PandocLimit(f"needed more than {HEAP[:-1]} MB of memory")
         raise RuntimeError(f"pandoc failed ({result.returncode}): {result.stderr.strip()[:500]}")
-    return json.loads(result.stdout)
+    return result.stdout
 
 
 @cache

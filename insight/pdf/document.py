@@ -42,6 +42,8 @@ def briefing_html(catalogue: Catalogue, briefing: Briefing) -> str:
             quotes_after=place_quotes(briefing),
             invoked=invoked_principles(catalogue, briefing),
             related=[catalogue.briefing(ref) for ref in briefing.related],
+            cited=catalogue.references.get(briefing.id),
+            embargoed=briefing.id in catalogue.embargoed,
         )
     )
 

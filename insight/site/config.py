@@ -14,6 +14,10 @@ class InsightConfig(base.Config):
     project = c.Optional(c.Dir(exists=True))
     """The folder holding briefings/ and build/pdf/; default: the folder of mkdocs.yml."""
 
+    addresses = c.DictOfItems(c.URL(is_dir=True), default={})
+    """The address each edition is published at, e.g. {public: https://example.org/insight/};
+    the environment variable INSIGHT_SITE_URL replaces it for one build."""
+
     edition = c.Choice([e.value for e in Edition], default=Edition.subscriber.value)
     """Which edition to build: 'subscriber' (everything) or 'public' (the abstracts);
     `build.py build --edition` sets it."""

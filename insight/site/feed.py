@@ -1,8 +1,10 @@
 """The Atom feed of briefings, newest first: alerts for anyone with a feed reader.
 
 Each edition has its own, made from its own catalogue, so the public feed carries
-the public fields only. Links are relative to the feed (at the site's root) unless
-mkdocs.yml gives a site_url.
+the public fields only. Links are absolute, made from the edition's address (see
+insight.site.siteurl); only a site built without one has links relative to the feed,
+at the site's root. An entry is `updated` on the day of its latest revision, so a
+feed reader shows a correction, an update or a withdrawal as a change.
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ def atom_feed(catalogue: Catalogue, edition: Edition, files: Files, config: MkDo
         return base + file.url if file else None
 
     briefings = catalogue.briefings
-    # Newest first, so the first is the latest; with none yet, the earliest date one may have.
-    updated = briefings[0].date.first_day if briefings else EARLIEST
+    # With none yet, the earliest date one may have.
+    updated = max((b.last_changed for b in briefings), default=EARLIEST)
     return ENV.get_template("feed.xml").render(
         config=config,
         briefings=briefings,

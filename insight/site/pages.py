@@ -60,13 +60,16 @@ def site_pages(catalogue: Catalogue) -> list[Page]:
     """Every generated page, in navigation order within each section."""
     organisations = gather_organisations(catalogue)
     by_kind = {
-        heading: [b for b in catalogue.briefings if b.kind is kind]
+        # A withdrawn briefing keeps its page, with a notice, but leaves the catalogue.
+        heading: [b for b in catalogue.briefings if b.kind is kind and not b.withdrawn]
         for kind, heading in KIND_HEADINGS.items()
     }
     return [
         Page(CATALOGUE, "All briefings", "catalogue.md", {"groups": by_kind}),
         *(
-            Page(briefing_uri(b.id), b.title, "briefing.md", {"briefing": b})
+            Page(
+                briefing_uri(b.id), b.title, "briefing.md", {"briefing": b}, listed=not b.withdrawn
+            )
             for b in catalogue.briefings
         ),
         Page("delusions.md", "Delusions", "delusions.md", {"items": list(catalogue.delusions())}),

@@ -5,31 +5,41 @@
       - insight:
           edition: subscriber   # or public: see insight.edition
 
-Each event does one thing: on_config loads the catalogue of the edition and fills in
-the navigation, on_files adds the generated pages, the Atom feed and the files they
-publish, on_serve watches the sources so that `mkdocs serve` rebuilds when a briefing
-changes.
+Each event does one thing: on_config loads the catalogue of the edition (the briefings
+released by now), sets the edition's address and fills in the navigation, on_files adds
+the generated pages, the Atom feed and the files they publish (PDFs, citation files,
+share images), on_page_context gives each page its citation and sharing metadata,
+on_serve watches the sources so that `mkdocs serve` rebuilds when a briefing changes.
 """
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
 from pathlib import Path
+from typing import Any, Literal
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page as MkDocsPage
 
 from insight.catalogue import Catalogue
 from insight.edition import Edition, edition_catalogue
 from insight.errors import SourceErrors
 from insight.markdown.images import image_file
 from insight.project import ASSETS, Project
+from insight.release import now, released, when
+from insight.site.cite import citation_files, how_to_cite
 from insight.site.config import InsightConfig
 from insight.site.feed import FEED, atom_feed
-from insight.site.pages import Page, navigation, site_pages
+from insight.site.metadata import head_tags
+from insight.site.pages import Page, briefing_uri, navigation, site_pages
 from insight.site.render import IMAGES, render_page
+from insight.site.share import SITE_IMAGE, briefing_image, share_image_path, site_image
+from insight.site.siteurl import ENVIRONMENT, site_address
 
 log = get_plugin_logger(__name__)
 
@@ -47,11 +57,24 @@ class InsightPlugin(BasePlugin[InsightConfig]):
         self.catalogue: Catalogue | None = None
         self.pages: list[Page] = []
         self.given: Catalogue | None = None
-        """The full catalogue, when whoever started the build has loaded it already."""
+        """The full catalogue as it may be published now, when whoever started the build has
+        loaded it already (see insight.release)."""
+        self.serving = False
+        self.files: Files | None = None
+
+    def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
+        self.serving = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.project = Project(Path(self.config.project or Path(config.config_file_path).parent))
-        self.catalogue = edition_catalogue(self.given or load_or_abort(self.project), self.edition)
+        given = self.given or released(load_or_abort(self.project), now())
+        self.catalogue = edition_catalogue(given, self.edition)
+        # A server (`mkdocs serve`, `build.py serve`) has put its own address there, which pages
+        # must link to while it serves them; INSIGHT_SITE_URL comes first in any build.
+        override = os.environ.get(ENVIRONMENT)
+        if not self.serving and (override or not config.site_url):
+            address = site_address(self.config.addresses, self.edition, override)
+            config.site_url = address or config.site_url
         self.pages = site_pages(self.catalogue)
         if config.nav:
             config.nav = navigation(config.nav, self.pages)
@@ -76,11 +99,36 @@ class InsightPlugin(BasePlugin[InsightConfig]):
         feed = File.generated(config, FEED, content="")
         for file in [*(file for _, file in generated), feed]:
             files.append(file)
+        address = addresser(files, config)
+        for src_uri, content in shared_files(self.catalogue, self.edition, config, address):
+            files.append(File.generated(config, src_uri, content=content))
         # Rendered once every file exists, so that pages can link to each other.
         for page, file in generated:
+            if briefing := page.context.get("briefing"):
+                cite = how_to_cite(self.catalogue, briefing, address)
+                goes_out = when(briefing.release) if briefing.release else ""
+                page = replace(page, context={**page.context, "cite": cite, "goes_out": goes_out})
             file.content_string = render_page(page, file, files, self.catalogue, self.edition)
         feed.content_string = atom_feed(self.catalogue, self.edition, files, config)
+        self.files = files
         return files
+
+    def on_page_context(
+        self, context: dict[str, Any], *, page: MkDocsPage, config: MkDocsConfig, nav: object
+    ) -> dict[str, Any]:
+        assert self.catalogue and self.files, "on_files runs first"
+        briefing = self.by_page.get(page.file.src_uri)
+        title = briefing.title if briefing else (page.title or config.site_name)
+        address = addresser(self.files, config)
+        context["insight_head"] = head_tags(
+            title, page.canonical_url, briefing, self.catalogue, self.edition, config, address
+        )
+        return context
+
+    @property
+    def by_page(self) -> dict[str, Any]:
+        assert self.catalogue, "on_config runs first"
+        return {briefing_uri(b.id): b for b in self.catalogue.briefings}
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: object
@@ -90,6 +138,31 @@ class InsightPlugin(BasePlugin[InsightConfig]):
             if folder.is_dir():
                 server.watch(str(folder))
         return server
+
+
+def addresser(files: Files, config: MkDocsConfig) -> Any:
+    """address(src_uri): the absolute address of a file the site publishes, or None when it
+    publishes no such file or has no site_url."""
+
+    def address(src_uri: str) -> str | None:
+        file = files.get_file_from_path(src_uri)
+        return config.site_url + file.url if file and config.site_url else None
+
+    return address
+
+
+def shared_files(
+    catalogue: Catalogue, edition: Edition, config: MkDocsConfig, address: Any
+) -> list[tuple[str, str | bytes]]:
+    """(site path, content) of the citation files, and of the public edition's share images."""
+    files: list[tuple[str, str | bytes]] = list(citation_files(catalogue, address))
+    if edition is Edition.public:
+        files.append((SITE_IMAGE, site_image(config.site_name, config.site_description or "")))
+        files += [
+            (share_image_path(b.id), briefing_image(b, config.site_name))
+            for b in catalogue.briefings
+        ]
+    return files
 
 
 def inclusion(page: Page) -> InclusionLevel:

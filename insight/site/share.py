@@ -1,0 +1,103 @@
+"""The images a link to the public edition shows when shared (Open Graph, cards):
+drawn at build time with Pillow, from the brand's colours in the site's stylesheet
+and the fonts the project ships, so nothing is fetched and every build draws the same
+pixels. One for each briefing, with its title, and one for the rest of the site.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from functools import cache
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from insight.model import Briefing
+from insight.project import ASSETS
+
+STYLESHEET = Path(__file__).parent / "assets" / "insight.css"
+FONTS = ASSETS / "fonts"
+FOLDER = "share/"
+SITE_IMAGE = FOLDER + "insight.png"
+SIZE = (1200, 630)  # what Open Graph and large cards show without cropping
+MARGIN = 80
+TITLE_LINES = 4
+
+
+def share_image_path(briefing_id: str) -> str:
+    return f"{FOLDER}{briefing_id}.png"
+
+
+@cache
+def brand() -> dict[str, str]:
+    """The brand's colours, by name, as the stylesheet defines them (--insight-ink: #14213d)."""
+    text = STYLESHEET.read_text(encoding="utf-8")
+    return dict(re.findall(r"--insight-([a-z-]+):\s*(#[0-9a-fA-F]{6})\s*;", text))
+
+
+def font(name: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(FONTS / name), size)
+
+
+def briefing_image(briefing: Briefing, site_name: str) -> bytes:
+    """The share image of a briefing: the site's name, what it is and when, and its title."""
+    kicker = f"{briefing.series + ' ' if briefing.series else ''}{briefing.kind} · {briefing.date}"
+    return card(site_name, kicker, briefing.title)
+
+
+def site_image(site_name: str, description: str) -> bytes:
+    return card(site_name, "Research briefings", description)
+
+
+def card(wordmark: str, kicker: str, title: str) -> bytes:
+    colours = brand()
+    image = Image.new("RGB", SIZE, colours["ink"])
+    draw = ImageDraw.Draw(image)
+    width = SIZE[0] - 2 * MARGIN
+    draw.rectangle([0, SIZE[1] - 24, SIZE[0], SIZE[1]], fill=colours["accent"])
+    draw.text(
+        (MARGIN, MARGIN),
+        wordmark,
+        font=font("source-sans-3-latin-700-normal.woff2", 40),
+        fill=colours["paper"],
+    )
+    draw.text(
+        (MARGIN, MARGIN + 64),
+        kicker.upper(),
+        font=font("source-sans-3-latin-600-normal.woff2", 28),
+        fill=colours["accent-soft"],
+    )
+    size, lines = fitted(draw, title, width)
+    serif = font("source-serif-4-latin-700-normal.woff2", size)
+    top = MARGIN + 150
+    for number, text in enumerate(lines):
+        draw.text((MARGIN, top + number * size * 1.2), text, font=serif, fill=colours["paper"])
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def fitted(draw: ImageDraw.ImageDraw, text: str, width: int) -> tuple[int, list[str]]:
+    """The largest type size at which `text` wraps into TITLE_LINES lines or fewer, and those
+    lines; at the smallest size, the lines that fit, the last ending in an ellipsis."""
+    for size in (72, 62, 54, 46):
+        lines = wrapped(draw, text, font("source-serif-4-latin-700-normal.woff2", size), width)
+        if len(lines) <= TITLE_LINES:
+            return size, lines
+    kept = lines[:TITLE_LINES]
+    kept[-1] = kept[-1].rstrip(" ,;:") + "…"
+    return size, kept
+
+
+def wrapped(
+    draw: ImageDraw.ImageDraw, text: str, face: ImageFont.FreeTypeFont, width: int
+) -> list[str]:
+    lines: list[str] = []
+    for word in text.split():
+        candidate = f"{lines[-1]} {word}" if lines else word
+        if lines and draw.textlength(candidate, font=face) <= width:
+            lines[-1] = candidate
+        else:
+            lines.append(word)
+    return lines

@@ -1,0 +1,34 @@
+"""The address an edition is published at, which every absolute link is made from:
+canonical links, the sitemap, the feed, citation files and sharing metadata.
+
+Each edition has its own in mkdocs.yml (the insight plugin's `addresses`); the
+environment variable INSIGHT_SITE_URL, when set, replaces it for one build, e.g.
+for a copy of the site served under another host or path.
+"""
+
+from __future__ import annotations
+
+from mkdocs.config import config_options as c
+from mkdocs.exceptions import PluginError
+
+from insight.edition import Edition
+
+ENVIRONMENT = "INSIGHT_SITE_URL"
+ADDRESS = c.URL(is_dir=True)
+"""An absolute http(s) address, given a trailing slash, as MkDocs's own site_url."""
+
+
+def site_address(addresses: dict[str, str], edition: Edition, override: str | None) -> str | None:
+    """The edition's address: INSIGHT_SITE_URL when set (not empty), else mkdocs.yml's."""
+    if not override:
+        return addresses.get(edition.value)
+    try:
+        address = ADDRESS.validate(override.strip())
+    except Exception as exc:  # MkDocs's ValidationError: say which setting was wrong
+        raise PluginError(
+            f"{ENVIRONMENT}={override!r} is not a site address: {exc} "
+            "(set it to e.g. https://example.org/insight/ or unset it)"
+        ) from None
+    if not address.startswith(("https://", "http://")):
+        raise PluginError(f"{ENVIRONMENT}={override!r} must start with https:// or http://")
+    return address
