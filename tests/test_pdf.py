@@ -356,10 +356,9 @@ def test_image_outside_the_asset_folders_fails_at_its_source_location(
         load_catalogue([source], tmp_path / "images", base=tmp_path)
     messages = [str(e) for e in caught.value.errors]
     assert len(messages) == 1
-    # The body is a block scalar: the error points at the field, the line before the image.
-    assert re.match(
-        rf"every-feature\.yaml:{line - 3}:\d+: error: image '{re.escape(target)}'", messages[0]
-    )
+    # Where the image is written, inside the body's block of text.
+    column = text.splitlines()[line - 1].index(target) + 1
+    assert messages[0].startswith(f"every-feature.yaml:{line}:{column}: error: image '{target}'")
 
 
 @pytest.mark.parametrize(

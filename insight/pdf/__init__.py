@@ -24,6 +24,7 @@ from insight.model import Briefing
 from insight.pdf.document import briefing_html
 from insight.pdf.fetch import AssetFetcher, FetchRefused
 from insight.pdf.key import print_key
+from insight.pdf.limits import LAYOUT_MEMORY, LAYOUT_SECONDS, LayoutTimeout, Problem, time_limit
 from insight.pdf.workers import worker_pool
 from insight.progress import progress_bar
 from insight.project import ASSETS, Project
@@ -90,8 +91,8 @@ def print_job(project: Project, catalogue: Catalogue, briefing_id: str) -> Print
 
 
 def outcomes(stale: list[PrintJob], jobs: int) -> Iterator[tuple[PrintJob, str | None]]:
-    """Render each job, yielding it with the URL the renderer refused (None if none) as it
-    finishes: here for a single document, which gains nothing from a pool, else in a pool."""
+    """Render each job, yielding it with what the renderer could not do (None if nothing) as
+    it finishes: here for a single document, which gains nothing from a pool, else in a pool."""
     workers = min(jobs, len(stale))
     if workers <= 1:
         for job in stale:
@@ -118,16 +119,31 @@ def render_pdf(catalogue: Catalogue, briefing: Briefing, out_path: Path) -> None
         raise SourceErrors([refusal(source, refused)])
 
 
-def render_file(html: str, images: Path, out_path: Path) -> str | None:
-    """Write the PDF of `html` to `out_path`; return the URL the renderer refused, if any.
+def render_file(html: str, images: Path, out_path: Path) -> Problem | None:
+    """Write the PDF of `html` to `out_path`; return what stopped the renderer, if anything
+    the source caused: a file it may not fetch, or more time or memory than a document may take.
 
     Run in worker processes: it takes and returns only what pickles cheaply, and writes
     the PDF itself so that no document travels back to the parent.
     """
     try:
-        write_atomically(out_path, pdf_bytes(html, images=images))
+        with time_limit(LAYOUT_SECONDS):
+            write_atomically(out_path, pdf_bytes(html, images=images))
     except FetchRefused as exc:
-        return exc.url
+        return Problem(
+            f"the PDF renderer refused to fetch '{exc.url}'",
+            "images must be files in briefings/images/, written images/<file name>",
+        )
+    except LayoutTimeout:
+        return Problem(
+            f"laying out the PDF took longer than {LAYOUT_SECONDS:g} seconds",
+            "the briefing is too long or its tables too large for one document: split it",
+        )
+    except MemoryError:
+        return Problem(
+            f"laying out the PDF needed more than {LAYOUT_MEMORY // 2**30} GB of memory",
+            "the briefing is too long or its tables too large for one document: split it",
+        )
     return None
 
 
@@ -140,12 +156,8 @@ def images_of(source: Source) -> Path:
     return source.path.parent / "images"
 
 
-def refusal(source: Source, url: str) -> SourceError:
-    return source.locator.error(
-        (),
-        f"the PDF renderer refused to fetch '{url}'",
-        "images must be files in briefings/images/, written images/<file name>",
-    )
+def refusal(source: Source, problem: Problem) -> SourceError:
+    return source.locator.error((), problem.message, problem.hint)
 
 
 def pdf_bytes(html: str, *, images: Path) -> bytes:

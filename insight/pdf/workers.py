@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
+from insight.pdf.limits import limit_memory
+
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
@@ -46,7 +48,8 @@ def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
 
 
 def end_with_parent(parent: int) -> None:
-    """Run in each worker as it starts: end it when the build process ends."""
+    """Run in each worker as it starts: end it when the build process ends, and bound the
+    memory it may take."""
     # Ctrl-C at a terminal, or SIGTERM to the process group, reaches every worker too; the
     # build decides what stops, and kills its workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -61,6 +64,7 @@ def end_with_parent(parent: int) -> None:
         watch_parent(parent)
     if os.getppid() != parent:  # the build ended before the kernel was told
         os._exit(1)
+    limit_memory()
 
 
 def watch_parent(parent: int) -> None:
