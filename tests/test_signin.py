@@ -156,8 +156,9 @@ class Machine:
         return path
 
     @contextmanager
-    def running(self, command: list[str], name: str, port: int, env: dict[str, str]):
-        """`command` started as the machine's account, until it listens on `port`."""
+    def running(self, command: list[str], name: str, port: int, ready: str, env: dict[str, str]):
+        """`command` run as the machine's account while the caller needs it, once it answers
+        200 at the path `ready` on `port` (else the test fails with what the server said)."""
         log = self.folder / f"{name}.log"
         account = {}
         if self.account:
@@ -174,6 +175,9 @@ class Machine:
             )
         try:
             wait_for(port, process, log)
+            answer = Reader().get(f"http://127.0.0.1:{port}{ready}", accept="*/*")
+            if answer.status != 200:
+                pytest.fail(f"{name}: {answer.status} at {ready}: {log.read_text()[-3000:]}")
             yield
         finally:
             process.terminate()
@@ -214,7 +218,7 @@ class Provider:
 @pytest.fixture(scope="module")
 def provider(machine: Machine) -> Iterator[Provider]:
     """LemonLDAP::NG's portal as an OpenID Connect provider, with a signing key and a client
-    secret made for this run, and two sites of the recipe registered as its clients."""
+    secret made for this run, and the sites of the recipe registered as its clients."""
     home = machine.folder / "provider"
     for sub in ("conf", "sessions/lock", "psessions/lock"):
         (home / sub).mkdir(parents=True)
@@ -251,7 +255,8 @@ def provider(machine: Machine) -> Iterator[Provider]:
     machine.own(home)
     command = [str(PLACKUP), "-s", "HTTP::Server::PSGI", "--host", "127.0.0.1"]
     command += ["--port", str(port), str(FIXTURES / "portal.psgi")]
-    with machine.running(command, "provider", port, {"LLNG_DEFAULTCONFFILE": str(ini)}):
+    discovery = "/.well-known/openid-configuration"
+    with machine.running(command, "provider", port, discovery, {"LLNG_DEFAULTCONFFILE": str(ini)}):
         yield ours
 
 
@@ -268,7 +273,9 @@ def published(machine: Machine) -> Path:
 
 
 @contextmanager
-def site(machine: Machine, provider: Provider, published: Path, port: int, entitlement: dict):
+def recipe_site(
+    machine: Machine, provider: Provider, published: Path, port: int, entitlement: dict
+):
     """Apache on 127.0.0.1:`port` with the recipe verbatim, its settings in an environment
     file filled in from the template and read by the shell, as /etc/apache2/envvars does."""
     home = machine.folder / f"site-{port}"
@@ -298,14 +305,15 @@ def site(machine: Machine, provider: Provider, published: Path, port: int, entit
     )
     machine.own(home)
     shell = 'set -a; . "$0"; set +a; exec apache2 -f "$1" -DFOREGROUND'
-    with machine.running(["sh", "-c", shell, str(settings), str(conf)], home.name, port, {}):
+    command = ["sh", "-c", shell, str(settings), str(conf)]
+    with machine.running(command, home.name, port, "/access/signed-out.html", {}):
         yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")
 def server(machine: Machine, provider: Provider, published: Path) -> Iterator[str]:
     """The recipe with subscribers entitled by the group claim."""
-    with site(machine, provider, published, provider.site_ports[0], BY_GROUP):
+    with recipe_site(machine, provider, published, provider.site_ports[0], BY_GROUP):
         yield f"http://127.0.0.1:{provider.site_ports[0]}"
 
 
@@ -511,7 +519,7 @@ def test_a_session_left_idle_for_its_time_ends(
     machine: Machine, provider: Provider, published: Path
 ) -> None:
     idle = {**BY_GROUP, "INSIGHT_SESSION_IDLE_SECONDS": "10"}  # the module's least
-    with site(machine, provider, published, provider.site_ports[2], idle) as brief:
+    with recipe_site(machine, provider, published, provider.site_ports[2], idle) as brief:
         reader, answer = signed_in(brief, SUBSCRIBER)
         assert answer.status == 200
         time.sleep(10.5)
@@ -522,7 +530,9 @@ def test_a_session_left_idle_for_its_time_ends(
 def test_entitlement_is_whichever_claim_the_settings_name(
     machine: Machine, provider: Provider, published: Path
 ) -> None:
-    with site(machine, provider, published, provider.site_ports[1], BY_ORGANISATION) as other:
+    with recipe_site(
+        machine, provider, published, provider.site_ports[1], BY_ORGANISATION
+    ) as other:
         _, member = signed_in(other, SUBSCRIBER)
         assert member.status == 200 and SUBSCRIBER_TEXT in member.body
         _, outsider = signed_in(other, NOT_SUBSCRIBER)
