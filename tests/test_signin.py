@@ -34,7 +34,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Route
+from playwright.sync_api import Browser, BrowserContext, Page, Route
 
 from tests.browsing import chromium, needs_chromium
 from tests.conftest import ROOT
@@ -490,35 +490,14 @@ def test_sign_out_ends_the_session_here_and_at_the_provider(
 
     # The session is gone from the server, not just from this browser.
     thief = Reader()
-    thief.cookies.set_cookie(cookie("mod_auth_openidc_session", copied))
+    thief.opener.addheaders = [("Cookie", f"mod_auth_openidc_session={copied}")]
     assert thief.get(server + PAGE).status == 302
-
-
-def cookie(name: str, value: str) -> http.cookiejar.Cookie:
-    return http.cookiejar.Cookie(
-        0,
-        name,
-        value,
-        None,
-        False,
-        "127.0.0.1",
-        False,
-        False,
-        "/",
-        True,
-        False,
-        None,
-        False,
-        None,
-        None,
-        {},
-    )
 
 
 def test_a_session_left_idle_for_its_time_ends(
     machine: Machine, provider: Provider, published: Path
 ) -> None:
-    idle = {**BY_GROUP, "INSIGHT_SESSION_IDLE_SECONDS": "10"}  # the module's least
+    idle = {**BY_GROUP, "INSIGHT_SESSION_IDLE_SECONDS": "10"}  # the least the module allows
     with recipe_site(machine, provider, published, provider.site_ports[2], idle) as brief:
         reader, answer = signed_in(brief, SUBSCRIBER)
         assert answer.status == 200
@@ -548,12 +527,14 @@ def test_in_a_browser_a_reader_signs_in_reads_and_signs_out(
 ) -> None:
     with chromium() as browser:
         elsewhere: list[str] = []
-        subscriber_sees(browser, server, elsewhere)
+        subscriber_sees(browser, server, provider, elsewhere)
         outsider_sees(browser, server, elsewhere)
         assert elsewhere == [], "the pages asked for something beyond loopback"
 
 
-def loopback_only(browser: Browser, elsewhere: list[str]):
+def loopback_only(browser: Browser, elsewhere: list[str]) -> BrowserContext:
+    """A browser of its own (cookies and all) that loads from 127.0.0.1 only; every other
+    address it asks for is refused and added to `elsewhere`."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
 
     def only_loopback(route: Route) -> None:
@@ -567,9 +548,13 @@ def loopback_only(browser: Browser, elsewhere: list[str]):
     return context
 
 
-def subscriber_sees(browser: Browser, server: str, elsewhere: list[str]) -> None:
+def subscriber_sees(
+    browser: Browser, server: str, provider: Provider, elsewhere: list[str]
+) -> None:
     context = loopback_only(browser, elsewhere)
     page = context.new_page()
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
     page.goto(server + PAGE)
     page.fill("#userfield", SUBSCRIBER[0])
     page.fill("#passwordfield", SUBSCRIBER[1])
@@ -580,25 +565,22 @@ def subscriber_sees(browser: Browser, server: str, elsewhere: list[str]) -> None
     assert pdf.status == 200 and pdf.headers["cache-control"] == PRIVATE
     assert pdf.body().startswith(b"%PDF-")
 
+    asked.clear()
     page.goto(server + "/")
-    assert page.url == server + "/"  # the session again, no sign-in
+    assert page.url == server + "/"
+    assert not [url for url in asked if url.startswith(provider.url)], "signed in again"
     page.goto(server + "/sign-out")
     page.wait_for_url(server + "/access/signed-out.html")
     assert_accessible(page)
     page.goto(server + PAGE)
-    assert page.url.startswith(provider_of(page.url)) and page.locator("#passwordfield").count()
+    assert page.url.startswith(provider.url) and page.locator("#passwordfield").count() == 1
     context.close()
-
-
-def provider_of(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def outsider_sees(browser: Browser, server: str, elsewhere: list[str]) -> None:
     context = loopback_only(browser, elsewhere)
     page = context.new_page()
-    response = page.goto(server + PAGE)
+    page.goto(server + PAGE)
     page.fill("#userfield", NOT_SUBSCRIBER[0])
     page.fill("#passwordfield", NOT_SUBSCRIBER[1])
     with page.expect_navigation(url=server + PAGE) as navigation:
@@ -611,7 +593,7 @@ def outsider_sees(browser: Browser, server: str, elsewhere: list[str]) -> None:
     context.close()
 
 
-def assert_accessible(page) -> None:
+def assert_accessible(page: Page) -> None:
     """axe-core finds nothing against WCAG 2.2 AA, as for the site's own pages."""
     if not AXE.exists():
         return
