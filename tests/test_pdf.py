@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 from dataclasses import dataclass, replace
 from functools import cached_property
 from html.parser import HTMLParser
@@ -271,7 +272,10 @@ def test_every_font_is_embedded_and_is_one_of_ours(all_rendered: list[Rendered])
             assert embedded, (r.path.name, name)
             # Subset tag, then the family the stylesheet gives our shipped files (the house
             # fonts, and the fallbacks for scripts they lack).
-            assert re.fullmatch(r"/[A-Z]{6}\+Insight-(Serif|Sans|CJK|Emoji)(-[A-Za-z-]+)?", name), (
+            assert re.fullmatch(
+                r"/[A-Z]{6}\+Insight-(Serif|Sans|CJK|Emoji|Ornament|Ornament-Serif)(-[A-Za-z-]+)?",
+                name,
+            ), (
                 r.path.name,
                 name,
             )
@@ -359,6 +363,24 @@ def test_image_outside_the_asset_folders_fails_at_its_source_location(
     # Where the image is written, inside the body's block of text.
     column = text.splitlines()[line - 1].index(target) + 1
     assert messages[0].startswith(f"every-feature.yaml:{line}:{column}: error: image '{target}'")
+
+
+@pytest.mark.parametrize("alt", ["", "   "])
+def test_image_without_alt_text_fails_where_it_is_written(alt: str, tmp_path: Path) -> None:
+    source = tmp_path / "every-feature.yaml"
+    text = EVERY_FEATURE.read_text(encoding="utf-8").replace(
+        "![Five bars rising from left to right]", f"![{alt}]"
+    )
+    source.write_text(text, encoding="utf-8")
+    shutil.copytree(FIXTURES / "images", tmp_path / "images")
+    line, row = next((n, r) for n, r in enumerate(text.splitlines(), start=1) if "chart.png" in r)
+    with pytest.raises(SourceErrors) as caught:
+        load_catalogue([source], tmp_path / "images", base=tmp_path)
+    assert [str(e) for e in caught.value.errors] == [
+        f"every-feature.yaml:{line}:{row.index('images/chart.png') + 1}: error: image "
+        "'images/chart.png' has no alt text (say what it shows between the brackets: "
+        "![what the image shows](images/chart.png))"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -102,8 +102,19 @@ def checked_targets(
         else:
             name, problem, hint = check_image(target["target"], images)
             names += [name] if name else []
+            if not problem and not target.get("alt", "").strip():
+                problem, hint = missing_alt(target["target"])
         problems += [(target["target"], problem, hint)] if problem else []
     return tuple(dict.fromkeys(names)), problems
+
+
+def missing_alt(target: str) -> tuple[str, str]:
+    """An image without alt text: screen readers would have nothing to say for it (WCAG
+    1.1.1), and a PDF/UA document may not hold it."""
+    return (
+        f"image '{target}' has no alt text",
+        f"say what it shows between the brackets: ![what the image shows]({target})",
+    )
 
 
 def structure_problems(answer: dict[str, Any], loc: Loc) -> list[tuple[str, str]]:

@@ -1,7 +1,8 @@
 -- Writes each field Div of the reader's document as HTML of its own (ids
 -- prefixed with its key, so footnotes of two fields on one page never clash),
--- as a JSON list with, for each field, the link and image targets it holds, the
--- deepest nesting of its lists and quotations, and the widest of its tables.
+-- as a JSON list with, for each field, the link and image targets it holds (and each
+-- image's alt text), the deepest nesting of its lists and quotations, and the widest
+-- of its tables.
 --
 -- This is the allow-list at the Markdown boundary: attributes a source writes
 -- ({#id .class key=value} on spans, divs, links, images, code, headings, tables)
@@ -116,7 +117,9 @@ local function render(div)
       table.insert(targets, { kind = 'link', target = link.target })
     end,
     Image = function(image)
-      table.insert(targets, { kind = 'image', target = image.src })
+      -- The alt text is what screen readers say for the image, in the site and the PDF.
+      local alt = pandoc.utils.stringify(image.caption)
+      table.insert(targets, { kind = 'image', target = image.src, alt = alt })
     end,
   }
   for name, allow in pairs(ALLOWED) do

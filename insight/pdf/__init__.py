@@ -25,6 +25,7 @@ from insight.pdf.document import briefing_html
 from insight.pdf.fetch import AssetFetcher, FetchRefused
 from insight.pdf.key import print_key
 from insight.pdf.limits import LAYOUT_MEMORY, LAYOUT_SECONDS, LayoutTimeout, Problem, time_limit
+from insight.pdf.tagging import finish_tagging
 from insight.pdf.workers import worker_pool
 from insight.progress import progress_bar
 from insight.project import ASSETS, Project
@@ -169,10 +170,13 @@ def pdf_bytes(html: str, *, images: Path) -> bytes:
     document = HTML(
         string=html, base_url=images.resolve().parent.as_uri() + "/", url_fetcher=fetcher
     )
-    return document.write_pdf(
+    rendered = document.write_pdf(
         stylesheets=[stylesheet],
         font_config=fonts,
         pdf_variant=PDF_VARIANT,
         # A file identifier derived from the content, not a random one, keeps builds reproducible.
         pdf_identifier=hashlib.sha256(html.encode()).hexdigest()[:32].encode(),
     )
+    # WeasyPrint's tags fall short of PDF/UA-1 where only the whole document can tell
+    # (artifacts, links, split lists, table headers): tagging finishes them.
+    return finish_tagging(rendered)
