@@ -280,6 +280,16 @@ class Composer:
     def scalar(self, event: yaml.ScalarEvent) -> Scalar:
         line, column = self.where(event)
         span = (event.start_mark.index, event.end_mark.index)
+        if unwanted := UNWANTED.search(event.value):
+            # Mostly written as an escape ("\e", "\x01", "\L"): raw control characters are
+            # refused as the file is read, but separators and overrides are no control characters.
+            self.errors.append(
+                self.error(
+                    event,
+                    f"the character U+{ord(unwanted.group()):04X} is not allowed in a value",
+                    "delete it: editors do not show it, and only line breaks and tabs may stand in text",
+                )
+            )
         plain = not event.style and event.tag is None
         if not plain:
             return Scalar(line, column, value=event.value, plain=False, span=span)
@@ -335,6 +345,13 @@ def shown_tag(tag: str) -> str:
 
 # The YAML 1.2 core schema for plain scalars, without its octal and hexadecimal integers
 # and its exponents and infinities: a leading zero or an 'x' makes text, never a number.
+# What no value may hold, however written: control characters but tab and line feed,
+# line and paragraph separators (editors show them inside a line), bidirectional overrides
+# (they make text read differently from how it is stored), and non-characters.
+UNWANTED = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+    "\ufeff\ufff9-\ufffb\ufffe\uffff]"
+)
 NULL = re.compile(r"~|null|Null|NULL|")
 TRUE = re.compile(r"true|True|TRUE")
 FALSE = re.compile(r"false|False|FALSE")

@@ -25,6 +25,9 @@ HOSTILE = ROOT / "tests" / "fixtures" / "hostile" / "site"
 # own scripts have run; clicks are kept from navigating away.
 PROVOKE = """() => {
   document.addEventListener("click", event => event.preventDefault(), true);
+  // Attributes that make the browser fetch (text such as a meta tag's content does not).
+  const URLS = ["src", "href", "srcset", "style", "action", "formaction", "data", "poster",
+                "ping", "background", "xlink:href", "imagesrcset"];
   const kinds = ["mouseover", "mouseenter", "mousedown", "click", "focus", "focusin",
                  "load", "error", "animationstart", "transitionend", "toggle"];
   for (const element of document.querySelectorAll("*")) {
@@ -32,7 +35,8 @@ PROVOKE = """() => {
   }
   return [...document.querySelectorAll("*")].flatMap(element =>
     [...element.attributes]
-      .filter(a => a.name.startsWith("on") || a.value.includes("attacker.invalid"))
+      .filter(a => a.name.startsWith("on") ||
+        (URLS.includes(a.name) && a.value.includes("attacker.invalid")))
       .map(a => `${element.tagName.toLowerCase()} ${a.name}="${a.value}"`));
 }"""
 

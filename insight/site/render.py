@@ -99,8 +99,11 @@ def markdown_renderer(file: File, catalogue: Catalogue) -> Callable[[str], Marku
 
 def heading(text: str) -> Markup:
     """Plain text made safe to write as a Markdown heading: read literally, never as markup."""
-    # Backslashes first: the entities that escaping makes (&#39;) must stay entities.
-    return escape(MARKDOWN_PUNCTUATION.sub(r"\\\1", text))
+    # Backslashes first: the entities that escaping makes (&#39;) must stay entities. A colon
+    # becomes an entity too: Python-Markdown has no escape for it, and ':name:' would be an
+    # emoji shortcode, drawn by an image from another host.
+    escaped = escape(MARKDOWN_PUNCTUATION.sub(r"\\\1", text))
+    return Markup(str(escaped).replace(":", "&#58;"))
 
 
 ENV.filters["heading"] = heading
