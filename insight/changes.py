@@ -30,7 +30,7 @@ from insight.edition import PUBLIC, public_briefing
 from insight.errors import SourceErrors
 from insight.load import load_file
 from insight.markdown import markdown_fields, render_fields
-from insight.model import Availability, Briefing, Quote
+from insight.model import Availability, Briefing, Quote, Revision
 from insight.validate import validate_briefing
 
 LONG_TEXT = 80
@@ -218,11 +218,24 @@ def briefing_changes(old: Version, new: Version) -> Iterator[Change]:
             yield from availability_changes(before, after)
         elif name == "quotes":
             yield from quote_changes(before, after)
+        elif name == "revisions":
+            yield from revision_changes(before, after)
         elif isinstance(before, list) and has_ids(before + after):
             yield from item_changes(label(name), before, after, public)
         else:
             yield Change(value_change(label(name), before, after), public)
     yield from image_changes(old, new)
+
+
+def revision_changes(old: list[Revision], new: list[Revision]) -> Iterator[Change]:
+    """Each revision recorded, dropped or reworded, with its day and kind: readers of both
+    editions see it on the page, in the feed and in the PDF."""
+    for revision in new:
+        if revision not in old:
+            yield Change(f"**Revision**: {revision.kind} on {revision.date} recorded", True)
+    for revision in old:
+        if revision not in new:
+            yield Change(f"**Revision**: {revision.kind} on {revision.date} removed", True)
 
 
 def availability_changes(old: Availability, new: Availability) -> Iterator[Change]:

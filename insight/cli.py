@@ -28,7 +28,7 @@ from insight.release import now, released, scheduled
 from insight.scaffold import new_briefing, new_case_study
 from insight.schema import generated_files, stale_files, write_generated
 from insight.site.publish import build_site
-from insight.site.siteurl import ENVIRONMENT
+from insight.site.siteurl import ENVIRONMENT, override_problem
 from insight.sitestamp import build_site_if_changed
 from insight.spelling import WORDS_FILE, SourceWarning, spelling_warnings
 
@@ -273,10 +273,11 @@ def run_check(project: Project, args: argparse.Namespace) -> int:
     if missing:
         report([SourceError(str(f), 1, 1, "no such file") for f in missing], args.format)
         return 1
-    # Spelling first: its warnings are shown whether or not the sources have errors.
-    warnings = spelling_warnings(files, project.briefings / WORDS_FILE, project.root)
-    report_warnings(warnings, args.format)
     catalogue = project.check(files)
+    # Spelling once there is no error: an editor fixes those first, and each stays one line.
+    report_warnings(
+        spelling_warnings(files, project.briefings / WORDS_FILE, project.root), args.format
+    )
     print(f"{len(files)} briefing source(s) checked: no errors.", file=sys.stderr)
     if catalogue is not None:
         report_scheduled(catalogue, files, args.format)
@@ -321,6 +322,9 @@ def run_schema(project: Project, args: argparse.Namespace) -> int:
 
 
 def run_build(project: Project, args: argparse.Namespace) -> int:
+    if problem := override_problem(os.environ.get(ENVIRONMENT)):
+        print(f"build: {problem}", file=sys.stderr)
+        return 2
     # Nothing tracked is written here: `schema` writes the generated files, and a test
     # (tests/test_schema.py) says they are current.
     catalogue = load_for_building(project)

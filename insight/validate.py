@@ -134,7 +134,7 @@ def translate(err: dict[str, Any], data: Any, locator: Locator) -> SourceError:
         )
     if kind == "too_short":
         return locator.error(loc, f"{echo(field)} needs at least one entry")
-    if kind == "money":
+    if kind in ("money", "release"):  # errors of ours that carry a hint
         return locator.error(loc, f"{echo(field)}: {err['msg']}", err["ctx"]["hint"])
     message = err["msg"].removeprefix("Value error, ")
     return locator.error(loc, f"{echo(field)}: {message}")

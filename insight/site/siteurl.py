@@ -18,6 +18,16 @@ ADDRESS = c.URL(is_dir=True)
 """An absolute http(s) address, given a trailing slash, as MkDocs's own site_url."""
 
 
+def override_problem(override: str | None) -> str | None:
+    """What is wrong with INSIGHT_SITE_URL's value, for the command line to say before it
+    builds anything; None when it is unset or an address."""
+    try:
+        site_address({}, Edition.public, override)
+    except PluginError as exc:
+        return str(exc)
+    return None
+
+
 def site_address(addresses: dict[str, str], edition: Edition, override: str | None) -> str | None:
     """The edition's address: INSIGHT_SITE_URL when set (not empty), else mkdocs.yml's."""
     if not override:
