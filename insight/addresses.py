@@ -9,6 +9,7 @@ of them into a located error.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from typing import Protocol
@@ -49,7 +50,10 @@ def organisation_uri(name: str) -> str:
 
 
 def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "organisation"
+    """Letters and digits of any script, lower case, joined by hyphens: 'Москва' and '東京都'
+    keep their names. A name with none gets one from its text, so no two such names meet."""
+    slug = re.sub(r"[\W_]+", "-", text.casefold()).strip("-")
+    return slug or "organisation-" + hashlib.sha1(text.encode()).hexdigest()[:8]
 
 
 def clashes(sources: Iterable[HasSource]) -> Iterator[SourceError]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from insight.addresses import PAGE_ANCHORS
+from insight.addresses import PAGE_ANCHORS, organisation_uri
 from insight.cli import main
 from insight.model import Briefing
 from insight.pdf.document import contents
@@ -108,3 +108,12 @@ def test_a_broken_source_does_not_make_another_file_blamed(
     assert [line.split(":")[0] for line in err.splitlines()[:-1]] == [
         "briefings/simplify-standardise-share.yaml"
     ], err
+
+
+def test_organisations_named_in_any_script_each_get_a_page_of_their_own() -> None:
+    names = ["東京都", "Москва", "!!!", "???", "Organisation", "Île-de-France"]
+    uris = [organisation_uri(name) for name in names]
+    assert len(set(uris)) == len(names)
+    assert uris[:2] == ["organisations/東京都.md", "organisations/москва.md"]
+    # Spelt alike apart from case and punctuation: one organisation, one page.
+    assert organisation_uri("Tandridge DC") == organisation_uri("TANDRIDGE, DC")
