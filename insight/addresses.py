@@ -27,7 +27,7 @@ PAGE_ANCHORS = frozenset(
     {
         *("summary", "key-messages", "full-text", "delusions", "principles", "case-studies"),
         *("quotes", "further-reading", "related", "further-information", "about-this-entry"),
-        *("contents-title", "at-a-glance", "filter", "fields"),
+        *("contents-title", "at-a-glance", "filter", "fields", "revisions", "how-to-cite"),
     }
 )
 # Pandoc prefixes the ids inside a text with the text's key (see insight.markdown).
