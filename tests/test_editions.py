@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -166,7 +167,9 @@ def test_each_edition_has_a_well_formed_atom_feed(editions: dict[str, Built], ed
     assert entry.findtext(f"{ATOM}updated") == "2021-03-04T00:00:00Z"
     assert "Councils that share services" in entry.findtext(f"{ATOM}summary", "")
     [page] = [link.get("href") for link in entry.findall(f"{ATOM}link[@rel='alternate']")]
-    assert (site / str(page) / "index.html").is_file()
+    # Absolute, at the edition's address in mkdocs.yml (each at the root of its host).
+    assert urlsplit(str(page)).scheme == "https"
+    assert (site / urlsplit(str(page)).path.lstrip("/") / "index.html").is_file()
     enclosures = entry.findall(f"{ATOM}link[@rel='enclosure']")
     assert len(enclosures) == (1 if edition == "subscriber" else 0)
 
