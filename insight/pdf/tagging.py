@@ -41,7 +41,8 @@ def finish_tagging(data: bytes) -> bytes:
         if "/StructTreeRoot" not in pdf.Root:
             return data
         pages = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
-        content = [PageContent(pdf, page) for page in pdf.pages]
+        decoders: dict[tuple[int, int], Decoder] = {}  # pages share their fonts
+        content = [PageContent(pdf, i, page, decoders) for i, page in enumerate(pdf.pages)]
         root = pdf.Root.StructTreeRoot
         artifacts = {key for c in content for key in c.ornament}
         artifacts |= {key for c in content for key in c.marked} - in_tree(root, pages)
@@ -72,16 +73,25 @@ def finish_tagging(data: bytes) -> bytes:
 class PageContent:
     """One page's marked content: the text of each MCID, and which are set in ornament faces."""
 
-    def __init__(self, pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
+    def __init__(
+        self,
+        pdf: pikepdf.Pdf,
+        index: int,
+        page: pikepdf.Page,
+        decoders: dict[tuple[int, int], Decoder],
+    ) -> None:
         self.pdf = pdf
         self.page = page
-        self.index = next(i for i, p in enumerate(pdf.pages) if p.obj.objgen == page.obj.objgen)
+        self.index = index
         self.operations = pikepdf.parse_content_stream(page)
         self.marked: set[Key] = set()
         self.ornament: set[Key] = set()
         self.text: dict[Key, str] = {}
-        fonts = page.Resources.get("/Font", Dictionary())
-        decoders = {name: Decoder(font) for name, font in fonts.items()}
+        fonts = {}
+        for name, font in page.Resources.get("/Font", Dictionary()).items():
+            if font.objgen not in decoders:
+                decoders[font.objgen] = Decoder(font)
+            fonts[name] = decoders[font.objgen]
         texts: dict[Key, list[str]] = defaultdict(list)
         stack: list[Key | None] = []
         font: Decoder | None = None
@@ -94,7 +104,7 @@ class PageContent:
             elif name == "EMC" and stack:
                 stack.pop()
             elif name == "Tf":
-                font = decoders.get(str(operands[0]))
+                font = fonts.get(str(operands[0]))
             elif name in ("Tj", "TJ", "'", '"') and stack and stack[-1] and font:
                 texts[stack[-1]].append(font.decode(operands[-1]))
                 if font.ornament:
