@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -38,6 +39,15 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # What an A4 page holds (the print stylesheet sets tables and indents for these at most).
 MAX_COLUMNS = 10
 MAX_NESTING = 6
+# Links, images and footnotes in each other: pandoc's reader backtracks over every level, so
+# a couple of dozen nested brackets take it minutes; no real text nests more than a few.
+MAX_BRACKETS = 5
+TOO_DEEP = (
+    f"square brackets are nested more than {MAX_BRACKETS} deep here",
+    "a link or footnote holds at most a few others: close each [ with its ]",
+)
+# How long, in all, finding the texts of a briefing that pandoc cannot convert may take.
+LOCATE_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,15 @@ def render_fields(
     With `cache_file`, pandoc's answer is kept there and reused while the texts are the same.
     """
     fields = list(markdown_fields(model, ()))
+    nested = [
+        locator.error_at(loc, text[start : end + 1], *TOO_DEEP)
+        for loc, text in fields
+        for start, end in [deepest_brackets(text)]
+        if end >= 0
+    ]
+    if nested:
+        # Not sent to pandoc at all: its reader takes exponential time over such brackets.
+        return Rendered(errors=nested)
     texts = {text: key_for(text) for _, text in fields}
     if not texts:
         return Rendered()
@@ -161,14 +180,38 @@ def markdown_fields(value: Any, loc: Loc, annotation: Any = None) -> Iterator[tu
         yield loc, value
 
 
+def deepest_brackets(text: str) -> tuple[int, int]:
+    """(where the outermost bracket opens, where nesting first passes `MAX_BRACKETS`) in a
+    text, or (-1, -1) when it never does. Escaped brackets (\\[) do not count."""
+    depth, outermost = 0, -1
+    escaped = False
+    for index, char in enumerate(text):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            outermost = index if depth == 0 else outermost
+            depth += 1
+            if depth > MAX_BRACKETS:
+                return outermost, index
+        elif char == "]" and depth:
+            depth -= 1
+    return -1, -1
+
+
 def over_limit(fields: list[tuple[Loc, str]], locator: Locator) -> list[SourceError]:
     """Errors at each text that pandoc cannot convert within its limits on its own.
 
     Only reached when a whole briefing went over, so the cost of one run per text is paid
-    only by a source that is already in error.
+    only by a source that is already in error; past `LOCATE_SECONDS` in all, the texts not
+    yet tried are left untried, and the briefing as a whole is in error.
     """
+    deadline = time.monotonic() + LOCATE_SECONDS
 
     def problem(text: str) -> str:
+        if time.monotonic() > deadline:
+            return ""
         try:
             pandoc.convert(json.dumps([{"key": key_for(text), "markdown": text}]), seconds=2)
         except pandoc.PandocLimit as exc:
