@@ -24,7 +24,7 @@ from insight.faults import ENVIRONMENT_FAULT, describe, during
 from insight.pdf import build_pdfs
 from insight.pdfdiff import BuildError, changed, compare_all, pdfs_at
 from insight.project import Project
-from insight.release import now, released, scheduled
+from insight.release import discard_previews, now, released, scheduled
 from insight.scaffold import new_briefing, new_case_study
 from insight.schema import generated_files, stale_files, write_generated
 from insight.site.publish import build_site
@@ -327,10 +327,11 @@ def run_build(project: Project, args: argparse.Namespace) -> int:
         return 2
     # Nothing tracked is written here: `schema` writes the generated files, and a test
     # (tests/test_schema.py) says they are current.
-    catalogue = load_for_building(project)
-    print(f"{len(catalogue.briefings)} briefing(s) checked.", file=sys.stderr)
+    every = load_for_building(project)
+    print(f"{len(every.briefings)} briefing(s) checked.", file=sys.stderr)
     # Only what may be published now; a preview keeps the rest, marked as under embargo.
-    catalogue = released(catalogue, now(), preview=args.preview_embargoed)
+    catalogue = released(every, now(), preview=args.preview_embargoed)
+    discard_previews(project.pdf_dir, every, catalogue)
     edition = args.edition
     # The public edition has no PDFs; the subscriber edition publishes them, so they come first.
     if edition is Edition.subscriber:

@@ -40,8 +40,9 @@ from insight.citation import STYLE
 from insight.errors import SourceErrors
 from insight.project import Project
 from insight.release import released
-from tests.browsing import CHROMIUM, chromium, needs_chromium
+from tests.browsing import CHROMIUM, chromium, confined_page, needs_chromium, served
 from tests.conftest import ROOT
+from tests.test_accessibility import AXE, WIDTHS, audit
 
 FIXTURE = ROOT / "tests" / "fixtures" / "publishing" / "project"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -461,6 +462,20 @@ def test_with_the_preview_flag_it_is_built_with_an_embargoed_banner(preview: Bui
     assert "Embargoed: not to be published before" in PdfReader(pdf).pages[0].extract_text()
 
 
+def test_a_build_after_a_preview_leaves_nothing_of_the_preview(
+    preview: Built, tmp_path: Path
+) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(preview.project, project, ignore=shutil.ignore_patterns("site*"))
+    result = build(project, "build")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (project / "build" / "pdf").glob("*.pdf")) == [
+        "corrected-briefing.pdf",
+        "withdrawn-briefing.pdf",
+    ]
+    assert not (project / "site" / "briefings" / EMBARGOED_ID).exists()
+
+
 def test_once_its_time_has_come_the_next_build_publishes_it(built: Built, tmp_path: Path) -> None:
     project = tmp_path / "project"
     shutil.copytree(built.project, project, ignore=shutil.ignore_patterns("site*"))
@@ -519,3 +534,32 @@ def test_the_publish_workflow_also_runs_on_a_schedule() -> None:
     # PyYAML reads the key `on` as true.
     triggers = workflow.get("on", workflow.get(True))
     assert triggers["schedule"] and all("cron" in s for s in triggers["schedule"])
+
+
+@needs_chromium
+@pytest.mark.skipif(not AXE.exists(), reason="needs the Node tools: python3 tasks.py setup")
+def test_revisions_withdrawal_citation_and_embargo_meet_wcag_22_aa(
+    built: Built, preview: Built
+) -> None:
+    pages = [
+        (site, f"briefings/{name}/")
+        for site in built.sites.values()
+        for name in ("corrected-briefing", "withdrawn-briefing")
+    ] + [(site, f"briefings/{EMBARGOED_ID}/") for site in preview.sites.values()]
+    found: dict[str, list[str]] = {}
+    with chromium() as browser:
+        for site, path in pages:
+            with served(site) as base_url:
+                elsewhere: list[str] = []
+                with confined_page(browser, base_url, elsewhere) as tab:
+                    for width in WIDTHS:
+                        tab.set_viewport_size({"width": width, "height": 900})
+                        tab.goto(base_url + path, wait_until="load")
+                        result = audit(tab)
+                        problems = [*result["violations"], *result["undecided"]]
+                        if tab.evaluate("document.documentElement.scrollWidth") > width:
+                            problems.append("scrolls sideways")
+                        if problems:
+                            found[f"{site.name}/{path} at {width}px"] = problems
+                assert elsewhere == []
+    assert found == {}
