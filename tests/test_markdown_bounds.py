@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from insight.cli import main
 
@@ -68,3 +69,38 @@ def test_brackets_within_the_bound_and_escaped_brackets_convert(
     within = "[[[[[a]]]]] [link](https://example.org/) " + "\\[" * 20
     code, errors = check(tmp_path, capsys, *[f"{i}: {within}" for i in range(100)])
     assert (code, errors) == (0, [])
+
+
+def picture_project(tmp_path: Path, name: str) -> Path:
+    (tmp_path / "briefings" / "images").mkdir(parents=True)
+    (tmp_path / "briefings" / "probe.yaml").write_text(
+        SOURCE.format(messages=f'  - "A picture: ![what it shows](images/{name})"')
+    )
+    return tmp_path / "briefings" / "images" / name
+
+
+def test_a_picture_of_more_pixels_than_a_page_can_use_is_refused_before_it_is_decoded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 17 KB on disk, 144 million pixels decoded: half a gigabyte in the check, again in print.
+    Image.new("1", (12000, 12000)).save(picture_project(tmp_path, "huge.png"), optimize=True)
+    code = main(["--root", str(tmp_path), "check"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.splitlines()[0] == (
+        "briefings/probe.yaml:10:34: error: image 'images/huge.png' is 12000 by 12000 pixels,"
+        " more than a page can use (scale it down to at most 6000 pixels a side and 24 million"
+        " in all)"
+    )
+    assert "Warning" not in err
+
+
+def test_a_file_with_a_pictures_signature_that_does_not_decode_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    picture_project(tmp_path, "page.png").write_bytes(
+        b"\x89PNG\r\n\x1a\n<html><script>alert(1)</script></html>"
+    )
+    code = main(["--root", str(tmp_path), "check"])
+    assert code == 1
+    assert "image 'images/page.png' cannot be read as a picture" in capsys.readouterr().err

@@ -13,8 +13,11 @@ from __future__ import annotations
 import os
 import re
 import stat
+import warnings
 from pathlib import Path
 from urllib.parse import unquote
+
+from PIL import Image
 
 FOLDER = "images"
 """The first part of every image target: the folder beside the sources."""
@@ -34,6 +37,10 @@ SIGNATURES: dict[str, tuple[tuple[int, bytes], ...]] = {
 TYPES = "PNG, JPEG, GIF or WebP"
 HINT = "put the image in briefings/images/ and write images/<file name>"
 NAME_HINT = "name image files with letters, digits, '-', '_' and '.' only"
+# A picture decodes to width x height x 4 bytes, in the check and again in the PDF: a small
+# file can stand for gigabytes. A4 at 300 dpi is 2480 x 3508, so these bound no real figure.
+MAX_SIDE = 6000
+MAX_PIXELS = 24_000_000
 
 
 def image_name(target: str) -> str | None:
@@ -86,6 +93,27 @@ def file_problem(name: str, images: Path) -> tuple[str, str]:
             return ("is not a regular file", HINT) if place is path else ("not found", HINT)
     if not has_signature(path, SIGNATURES[suffix]):
         return f"is not the {suffix[1:].upper()} file its name says", "export it again as PNG"
+    return picture_problem(path)
+
+
+def picture_problem(path: Path) -> tuple[str, str]:
+    """What keeps a file with the right signature from being a picture the PDF can print:
+    too many pixels to decode within bounded memory, or data that does not decode."""
+    try:
+        with warnings.catch_warnings():
+            # Pillow's own warning of a large picture: the bound below says it, located.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as picture:  # reads the header alone
+                width, height = picture.size
+                if max(width, height) > MAX_SIDE or width * height > MAX_PIXELS:
+                    return (
+                        f"is {width} by {height} pixels, more than a page can use",
+                        f"scale it down to at most {MAX_SIDE} pixels a side "
+                        f"and {MAX_PIXELS // 1_000_000} million in all",
+                    )
+                picture.load()  # decodes it: a file that is only a signature fails here
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return "cannot be read as a picture", "export it again as PNG"
     return "", ""
 
 
