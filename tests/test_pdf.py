@@ -172,7 +172,8 @@ def test_inside_cover_gives_price_copyright_and_citation(every: Rendered) -> Non
     assert "Free to Insight subscribers. £195.50 for others; £150 for members." in inside
     assert "© Socitm 2016" in inside
     assert "HOW TO CITE" in inside  # the stylesheet sets these labels in capitals
-    assert "Socitm (2016). A briefing with every feature: Fixture for the print edition." in inside
+    # In the house (Harvard) style, formatted by citeproc as the site formats it.
+    assert "Socitm (2016) A briefing with every feature: Fixture for the print edition." in inside
 
 
 def test_every_section_title_and_paragraph_is_printed(all_rendered: list[Rendered]) -> None:
