@@ -17,8 +17,8 @@ from insight.catalogue import Catalogue, load_catalogue
 from insight.cli import main
 from insight.errors import SourceErrors
 from insight.model import Briefing
-from insight.pdf import build_pdfs, pdf_bytes, render_pdf
-from insight.pdf.document import contents, series_line
+from insight.pdf import build_pdfs, pdf_bytes, render_file, render_pdf
+from insight.pdf.document import briefing_html, contents, series_line
 from insight.pdf.fetch import AssetFetcher, FetchRefused
 from insight.project import ASSETS, Project
 
@@ -413,26 +413,31 @@ def test_fetcher_serves_a_shipped_font() -> None:
     assert response.read() == font.read_bytes()
 
 
-def smuggled(catalogue: Catalogue, image: str) -> Catalogue:
-    """The catalogue with an image the loader would have refused slipped into a section."""
-    body = catalogue.briefings[0].sections[0].body
-    return replace(catalogue, html={**catalogue.html, body: f'<p><img src="{image}" alt="x"></p>'})
-
-
 @pytest.mark.parametrize("image", ["file:///etc/passwd", "http://127.0.0.1:9/x.png"])
-def test_renderer_refuses_an_image_the_loader_missed_and_names_the_source(
+def test_renderer_refuses_an_image_the_loader_and_the_sanitiser_missed(
     fixture_catalogue: Catalogue, image: str, tmp_path: Path
 ) -> None:
+    """The last wall: print HTML that names a file outside the served folders (as no
+    sanitised text can) stops the renderer, and the previous PDF stays as it was."""
+    briefing = fixture_catalogue.briefings[0]
+    html = briefing_html(fixture_catalogue, briefing).replace(
+        "</body>", f'<p><img src="{image}" alt="x"></p></body>'
+    )
     out = tmp_path / "out.pdf"
     out.write_bytes(b"the previous build")
-    with pytest.raises(SourceErrors) as caught:
-        render_pdf(smuggled(fixture_catalogue, image), fixture_catalogue.briefings[0], out)
-    (error,) = caught.value.errors
-    assert error.path == "tests/fixtures/pdf/every-feature.yaml"
-    assert f"refused to fetch '{image}'" in error.message
-    # A failed render leaves the previous PDF as it was.
+    problem = render_file(html, EVERY_FEATURE.parent / "images", out)
+    assert problem is not None and f"refused to fetch '{image}'" in problem.message
     assert out.read_bytes() == b"the previous build"
     assert [p.name for p in tmp_path.iterdir()] == ["out.pdf"]
+
+
+def test_an_image_smuggled_into_a_text_never_reaches_the_print_html(
+    fixture_catalogue: Catalogue,
+) -> None:
+    body = fixture_catalogue.briefings[0].sections[0].body
+    html = {**fixture_catalogue.html, body: '<p><img src="file:///etc/passwd" alt="x"></p>'}
+    smuggled = replace(fixture_catalogue, html=html)
+    assert "/etc/passwd" not in briefing_html(smuggled, smuggled.briefings[0])
 
 
 def test_pdf_bytes_is_a_pure_function_of_html_and_assets(tmp_path: Path) -> None:

@@ -10,6 +10,8 @@ only to http, https, mailto, tel or an anchor, images only from the image folder
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Callable
 from functools import cache
 
 import nh3
@@ -50,18 +52,40 @@ CLASSES = {
 SCHEMES = {"http", "https", "mailto", "tel"}
 LINK = re.compile(r"(?i)(https?://|mailto:|tel:|#)")
 NUMBER = re.compile(r"[0-9]{1,9}")
+# The ids pandoc gives inside a text all start with the text's key (see insight.markdown).
+TEXT_ID = re.compile(r"m[0-9a-f]{10}-")
 
 
-def sanitise(html: str, images_at: str = f"{FOLDER}/") -> str:
+def sanitise(html: str, images_at: str = f"{FOLDER}/", ids_after: str = "") -> str:
     """`html` with only the allowed elements and attributes; each image's src the
-    canonical images/<name>, written relative to the page as `images_at`<name>."""
-    return cleaner(images_at).clean(html)
+    canonical images/<name>, written relative to the page as `images_at`<name>; the ids
+    pandoc gave the text (and the links to them) followed by `ids_after`."""
+    return cleaner(images_at, ids_after).clean(html)
+
+
+def page_renderer(
+    html_of: Callable[[str], str], images_at: str = f"{FOLDER}/"
+) -> Callable[[str], str]:
+    """markdown(text) for one page or one printed document. Pandoc names a text's footnotes
+    and headings after the text itself, so a text shown twice on a page (two briefings with
+    one summary, a key message repeated) gets ids of its own the second time."""
+    shown: Counter[str] = Counter()
+
+    def markdown(text: str) -> str:
+        shown[text] += 1
+        return sanitise(html_of(text), images_at, "" if shown[text] == 1 else f"-{shown[text]}")
+
+    return markdown
 
 
 @cache
-def cleaner(images_at: str) -> nh3.Cleaner:
+def cleaner(images_at: str, ids_after: str = "") -> nh3.Cleaner:
     def allowed(tag: str, attribute: str, value: str) -> str | None:
+        if attribute == "id":
+            return value + ids_after if TEXT_ID.match(value) else value
         if attribute == "href":
+            if value.startswith("#") and TEXT_ID.match(value[1:]):
+                return value + ids_after
             return value if LINK.match(value) else None
         if attribute == "src":
             name = image_name(value) if tag == "img" else None

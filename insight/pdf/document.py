@@ -14,6 +14,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from insight.catalogue import Catalogue
+from insight.markdown.sanitise import page_renderer
 from insight.model import Briefing, Principle, Quote
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -36,7 +37,7 @@ def briefing_html(catalogue: Catalogue, briefing: Briefing) -> str:
         .get_template("briefing.html")
         .render(
             b=briefing,
-            markdown=catalogue.markdown,
+            markdown=page_renderer(catalogue.markdown),
             contents=parts,
             part={p.anchor: p for p in parts},
             quotes_after=place_quotes(briefing),

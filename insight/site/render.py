@@ -21,7 +21,7 @@ from mkdocs.utils import get_relative_url
 
 from insight.catalogue import Catalogue
 from insight.edition import Edition
-from insight.markdown.sanitise import sanitise
+from insight.markdown.sanitise import page_renderer
 from insight.site.downloads import Download, pdf_download
 from insight.site.pages import Page, briefing_uri, organisation_uri
 
@@ -89,12 +89,9 @@ def linker(file: File, files: Files) -> Callable[[str, str], str]:
 def markdown_renderer(file: File, catalogue: Catalogue) -> Callable[[str], Markup]:
     """markdown(text): the pandoc HTML of a source field, with image paths made relative to `file`."""
     images = get_relative_url(IMAGES, file.url).rstrip("/") + "/"
-
-    def markdown(text: str) -> Markup:
-        # The sanitiser rewrites each <img>'s src as it parses: no tag is looked for as text.
-        return Markup(sanitise(catalogue.markdown(text), images_at=images))
-
-    return markdown
+    # The sanitiser rewrites each <img>'s src as it parses: no tag is looked for as text.
+    render = page_renderer(catalogue.markdown, images_at=images)
+    return lambda text: Markup(render(text))
 
 
 def heading(text: str) -> Markup:
