@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,12 +42,12 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.fixture
-def server(project: Path) -> Iterator[str]:
-    """`build.py serve --edition public` on a free loopback port; its address."""
+@contextmanager
+def serving(project: Path, *options: str) -> Iterator[str]:
+    """`build.py serve` with `options` on a free loopback port; its address."""
     port = str(free_port())
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "build.py"), "--root", str(project), "serve", *PUBLIC, port],
+        [sys.executable, str(ROOT / "build.py"), "--root", str(project), "serve", *options, port],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
@@ -60,6 +61,12 @@ def server(project: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def server(project: Path) -> Iterator[str]:
+    with serving(project, *PUBLIC) as url:
+        yield url
 
 
 def page(url: str) -> str:
@@ -114,3 +121,13 @@ def test_serve_is_documented_in_its_help() -> None:
     )
     assert "--edition {public,subscriber}" in result.stdout
     assert "file:line:column" in result.stdout
+
+
+def test_the_preview_shows_a_briefing_before_its_release_marked_as_embargoed(
+    project: Path,
+) -> None:
+    source = project / "briefings" / "minimal.yaml"
+    source.write_text(MINIMAL.read_text() + "release: 2099-01-01T09:00:00+00:00\n")
+    with serving(project, "--port") as url:
+        shown = wait_for(url + "briefings/minimal/", lambda text: "A minimal briefing" in text)
+    assert "Embargoed: preview only" in shown

@@ -24,6 +24,7 @@ from mkdocs.livereload import LiveReloadServer
 from insight.edition import Edition
 from insight.errors import SourceErrors
 from insight.project import Project
+from insight.release import now, released
 from insight.site.publish import configured
 
 log = logging.getLogger("insight.preview")
@@ -51,7 +52,8 @@ def preview_server(
 def builder(project: Project, edition: Edition, site_dir: Path, url: str) -> Callable[[], None]:
     def build_preview() -> None:
         try:
-            catalogue = project.load()
+            # An editor's preview shows a briefing before its release, marked as embargoed.
+            catalogue = released(project.load(), now(), preview=True)
             config = load_config(
                 config_file=str(project.root / "mkdocs.yml"), site_dir=str(site_dir)
             )
