@@ -220,6 +220,16 @@ def test_cjk_and_emoji_print_in_the_shipped_fallback_fonts(printed: Printed) -> 
     assert printed_in == {c: {fallback_for(c)} for c in chars}
 
 
+def test_letters_beyond_western_latin_print_in_the_shipped_extended_fonts(
+    printed: Printed,
+) -> None:
+    """Polish, Czech, Welsh, Vietnamese, Greek and Cyrillic letters: never a system font."""
+    chars = {c for c in source_text() if 0x100 <= ord(c) < 0x2000 and c.isalpha()}
+    assert {"Ł", "ř", "Ŵ", "ộ", "θ", "\u041c", "ї"} <= chars
+    fonts = {re.sub(r"^[A-Z]{6}\+", "", g.font) for g in printed.glyphs if g.text in chars}
+    assert fonts and fonts <= {"Insight-Serif-Extended", "Insight-Sans-Extended"}
+
+
 def test_no_character_prints_as_a_blank_box(printed: Printed) -> None:
     # WeasyPrint says so for each character no font in the stack has a glyph for.
     assert [w for w in printed.warnings if ".notdef" in w] == []
