@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import as_completed
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from weasyprint import CSS, HTML
@@ -161,12 +162,20 @@ def refusal(source: Source, problem: Problem) -> SourceError:
     return source.locator.error((), problem.message, problem.hint)
 
 
+@cache
+def print_style() -> tuple[CSS, FontConfiguration]:
+    """The print stylesheet and the fonts its @font-face rules register (there, and only
+    there), made once per process: every font file is read and decompressed once, not once
+    a document. The stylesheet fetches from the shipped assets alone."""
+    fonts = FontConfiguration()
+    fetcher = AssetFetcher([ASSETS])
+    return CSS(filename=STYLESHEET, url_fetcher=fetcher, font_config=fonts), fonts
+
+
 def pdf_bytes(html: str, *, images: Path) -> bytes:
     """The PDF of a print HTML document; the same HTML and assets give the same bytes."""
+    stylesheet, fonts = print_style()
     fetcher = AssetFetcher([ASSETS, images])
-    # The @font-face rules register our fonts in this configuration, and only there.
-    fonts = FontConfiguration()
-    stylesheet = CSS(filename=STYLESHEET, url_fetcher=fetcher, font_config=fonts)
     document = HTML(
         string=html, base_url=images.resolve().parent.as_uri() + "/", url_fetcher=fetcher
     )
