@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support import fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,16 +25,6 @@ def build(project: Path, *, offline: bool = False) -> subprocess.CompletedProces
     prefix = ["unshare", "--net"] if offline else []
     command = [*prefix, sys.executable, str(ROOT / "build.py"), "--root", str(project), "build"]
     return subprocess.run(command, capture_output=True, text=True)
-
-
-def fingerprint(project: Path) -> dict[str, str]:
-    """Every output file and a hash of its bytes."""
-    outputs = [*(project / "site").rglob("*"), *(project / "build" / "pdf").rglob("*")]
-    return {
-        str(p.relative_to(project)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in outputs
-        if p.is_file()
-    }
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ VALID = Path("tests/fixtures/valid")
 
 # fixture -> (line, column, what the message must say)
 BROKEN_FIXTURES = {
-    "bad-syntax": (2, 8, "the text opened with \" here is never closed"),
+    "bad-syntax": (2, 8, 'the text opened with " here is never closed'),
     "tab-indentation": (4, 1, "tab character in indentation"),
     "unknown-key": (9, 1, "unknown field 'sumary' (did you mean 'summary'?)"),
     "wrong-type": (8, 24, "'free_to_subscribers' must be true or false, not a list"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from insight.catalogue import Catalogue, load_catalogue
 from insight.changes import GitError, summarise_changes
 from insight.errors import SourceErrors
 from insight.scaffold import new_briefing, new_case_study
+from tests.support import git
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -87,15 +87,6 @@ def test_a_duplicate_case_study_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SourceErrors) as raised:
         new_case_study(tmp_path, "minimal", "first-case")
     assert "the id 'first-case' is already used here" in str(raised.value.errors[0])
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=Editor", "-c", "user.email=editor@example.org", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-    )
 
 
 @pytest.fixture

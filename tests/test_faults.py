@@ -6,7 +6,6 @@ damaged since it was built is made again, not trusted."""
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import re
 import resource
@@ -24,6 +23,7 @@ import pytest
 from pypdf import PdfReader
 
 from insight.faults import ENVIRONMENT_FAULT, describe
+from tests.support import fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent
 BRIEFING = "living-with-austerity"
@@ -75,16 +75,6 @@ def mounting_works() -> bool:
 needs_mounting = pytest.mark.skipif(
     not mounting_works(), reason="mounting a file system needs root and a mount namespace"
 )
-
-
-def fingerprint(project: Path) -> dict[str, str]:
-    """Every output file and a hash of its bytes."""
-    outputs = [*(project / "site").rglob("*"), *(project / "build" / "pdf").rglob("*")]
-    return {
-        str(p.relative_to(project)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in outputs
-        if p.is_file()
-    }
 
 
 def site_files(project: Path) -> dict[str, str]:

@@ -14,6 +14,7 @@ from weasyprint import HTML
 
 from insight.cli import main
 from insight.pdfdiff import compare_pdfs, page_list
+from tests.support import git
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -68,15 +69,6 @@ def pdftotext(path: Path) -> list[str]:
     """The text of each page, the first at index 1."""
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
     return ["", *text.split("\f")]
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=Editor", "-c", "user.email=editor@example.org", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-    )
 
 
 def test_diff_pdf_builds_the_ref_and_the_working_tree_and_names_the_changed_page(

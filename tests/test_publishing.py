@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -42,6 +41,7 @@ from insight.project import Project
 from insight.release import released
 from tests.browsing import CHROMIUM, chromium, confined_page, needs_chromium, served
 from tests.conftest import ROOT
+from tests.support import Elements
 from tests.test_accessibility import AXE, WIDTHS, audit
 
 FIXTURE = ROOT / "tests" / "fixtures" / "publishing" / "project"
@@ -105,15 +105,7 @@ def preview(tmp_path_factory: pytest.TempPathFactory) -> Built:
     return build_both(project, "--preview-embargoed")
 
 
-class Tags(HTMLParser):
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.feed(text)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
+class Tags(Elements):
     def meta(self, name: str) -> list[str]:
         return [
             a.get("content") or ""

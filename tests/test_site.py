@@ -7,7 +7,6 @@ import json
 import re
 import shutil
 from collections import Counter
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -20,26 +19,9 @@ from insight.project import Project
 from insight.site.pages import slugify
 from insight.site.publish import build_site
 from tests.conftest import ROOT, mkdocs_build
+from tests.support import Elements
 
 FIXTURES = ROOT / "tests" / "fixtures" / "site"
-
-
-class Elements(HTMLParser):
-    """Every start tag of a page, as (tag, attributes)."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.feed(text)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-    def ids(self) -> set[str]:
-        return {a["id"] for _, a in self.tags if a.get("id")}
-
-    def links(self) -> list[str]:
-        return [a[key] or "" for _, a in self.tags for key in ("href", "src") if key in a]
 
 
 def page(site: Path, path: str) -> str:

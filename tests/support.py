@@ -1,0 +1,40 @@
+"""Small helpers more than one test module needs."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+
+def fingerprint(project: Path) -> dict[str, str]:
+    """Every output file of a project (site and PDFs) and a hash of its bytes."""
+    outputs = [*(project / "site").rglob("*"), *(project / "build" / "pdf").rglob("*")]
+    return {
+        str(p.relative_to(project)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in outputs
+        if p.is_file()
+    }
+
+
+def git(repo: Path, *args: str) -> None:
+    """A git command in `repo`, as an editor named Editor."""
+    subprocess.run(
+        ["git", "-c", "user.name=Editor", "-c", "user.email=editor@example.org", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+
+
+class Elements(HTMLParser):
+    """Every start tag of a page, as (tag, attributes)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
