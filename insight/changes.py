@@ -31,6 +31,7 @@ from insight.errors import SourceErrors
 from insight.load import load_file
 from insight.markdown import markdown_fields, render_fields
 from insight.model import Availability, Briefing, Quote, Revision
+from insight.presentation import price
 from insight.validate import validate_briefing
 
 LONG_TEXT = 80
@@ -253,7 +254,7 @@ def availability_changes(old: Availability, new: Availability) -> Iterator[Chang
 def money(value: Decimal | None) -> str:
     if value is None:
         return "none"
-    return f"£{value:,.2f}".removesuffix(".00")
+    return price(value)
 
 
 def has_ids(items: list[Any]) -> bool:

@@ -12,15 +12,11 @@ from typing import Any
 
 from insight.catalogue import Catalogue
 from insight.model import CaseStudy
+from insight.presentation import CASE_FACETS
 
-# Field of CaseStudy -> label shown above its facet.
-FACETS = {
-    "organisation_kind": "Kind of organisation",
-    "services": "Service",
-    "technologies": "Technology",
-    "customer_groups": "Customer group",
-    "drivers": "Driver",
-}
+# Field of CaseStudy -> label shown above its facet: the kind, then the facets every
+# output tags a case study with (see insight.presentation).
+FACETS = {"organisation_kind": "Kind of organisation", **{f.field: f.one for f in CASE_FACETS}}
 CHARTED = ("drivers", "services")
 
 

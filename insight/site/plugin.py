@@ -37,7 +37,7 @@ from insight.site.config import InsightConfig
 from insight.site.feed import FEED, atom_feed
 from insight.site.metadata import head_tags
 from insight.site.pages import Page, briefing_uri, navigation, site_pages
-from insight.site.render import IMAGES, render_page
+from insight.site.render import IMAGES, render_page, site_stylesheet
 from insight.site.share import SITE_IMAGE, briefing_image, share_image_path, site_image
 from insight.site.siteurl import ENVIRONMENT, site_address
 
@@ -91,6 +91,9 @@ class InsightPlugin(BasePlugin[InsightConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.project and self.catalogue, "on_config runs first"
         for src_uri, path in published(self.project, self.catalogue, self.edition):
+            if src_uri == STYLESHEET:  # after the brand's colours and fonts (see insight.look)
+                files.append(File.generated(config, src_uri, content=site_stylesheet(path, self.project.root)))
+                continue
             files.append(File.generated(config, src_uri, abs_src_path=str(path)))
         generated = [
             (page, File.generated(config, page.src_uri, content="", inclusion=inclusion(page)))

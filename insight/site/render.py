@@ -11,17 +11,20 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 import yaml
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
 from insight.catalogue import Catalogue
 from insight.edition import Edition
+from insight.look import OUR_TEMPLATES, look_of, look_of_catalogue
 from insight.markdown.sanitise import page_renderer
+from insight.presentation import case_tags, offer, present, price, series_line, withheld
 from insight.site.downloads import Download, pdf_download
 from insight.site.pages import Page, briefing_uri, organisation_uri
 
@@ -31,14 +34,23 @@ IMAGES = "images/"
 # Python-Markdown's backslash escapes; '<', '>' and '&' are escaped as HTML entities instead.
 MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!])")
 
-ENV = Environment(
-    loader=PackageLoader("insight.site"),
-    autoescape=True,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-    undefined=StrictUndefined,
-)
+
+@cache
+def environment(search_path: tuple[Path, ...]) -> Environment:
+    """The templates of a project's site: its own templates/site/ first, then ours."""
+    env = Environment(
+        loader=FileSystemLoader(search_path),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=StrictUndefined,
+    )
+    env.filters["heading"] = heading
+    env.globals.update(case_tags=case_tags, price=price, series_line=series_line)
+    env.globals["briefing_uri"] = briefing_uri
+    env.globals["organisation_uri"] = organisation_uri
+    return env
 
 
 def render_page(
@@ -50,16 +62,24 @@ def render_page(
     front_matter = yaml.safe_dump(
         {"title": html.escape(page.title), **page.meta}, allow_unicode=True
     )
-    body = ENV.get_template(page.template).render(
-        page.context,
-        title=page.title,
-        catalogue=catalogue,
-        edition=edition,
-        url=linker(file, files),
-        download=downloader(files),
-        markdown=markdown_renderer(file, catalogue),
-        briefing_uri=briefing_uri,
-        organisation_uri=organisation_uri,
+    look = look_of_catalogue(catalogue)
+    context = dict(page.context)
+    if briefing := context.get("briefing"):
+        context["view"] = present(catalogue, briefing, edition, look.brand)
+    body = (
+        environment(tuple(look.templates("site")))
+        .get_template(page.template)
+        .render(
+            context,
+            title=page.title,
+            catalogue=catalogue,
+            brand=look.brand,
+            withheld=withheld(edition),
+            offer=lambda b: offer(b.availability, look.brand),
+            url=linker(file, files),
+            download=downloader(files),
+            markdown=markdown_renderer(file, catalogue),
+        )
     )
     return f"---\n{front_matter}---\n\n{body}"
 
@@ -103,4 +123,10 @@ def heading(text: str) -> Markup:
     return Markup(str(escaped).replace(":", "&#58;"))
 
 
-ENV.filters["heading"] = heading
+ENV = environment((OUR_TEMPLATES["site"],))
+"""Our own templates alone: for the files every project publishes alike (the feed)."""
+
+
+def site_stylesheet(path: Path, root: Path | None = None) -> str:
+    """The site's stylesheet at `path`, after the brand's variables, as the site publishes it."""
+    return look_of(root).stylesheet_variables("site") + path.read_text(encoding="utf-8")
