@@ -13,6 +13,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from insight.look import look_of
 from insight.model import Briefing
 from insight.project import ASSETS
 
@@ -31,8 +32,8 @@ def share_image_path(briefing_id: str) -> str:
 
 @cache
 def brand() -> dict[str, str]:
-    """The brand's colours, by name, as the stylesheet defines them (--insight-ink: #14213d)."""
-    text = STYLESHEET.read_text(encoding="utf-8")
+    """The brand's colours, by name, as the site's stylesheet gets them (--insight-ink: #14213d)."""
+    text = look_of(None).stylesheet_variables("site")  # see insight.look
     return dict(re.findall(r"--insight-([a-z-]+):\s*(#[0-9a-fA-F]{6})\s*;", text))
 
 
