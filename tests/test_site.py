@@ -160,11 +160,7 @@ def test_explorer_lists_every_case_study_with_facet_counts(
     cards = [json.loads(a["data-facets"] or "") for _, a in elements.tags if "data-facets" in a]
     assert len(cards) == len(list(catalogue.case_studies()))
     facets = {a["data-facet"] for _, a in elements.tags if "data-facet" in a}
-    # Every facet a case study is tagged with in print, toolkit components too.
-    assert facets == {
-        *("organisation_kind", "services", "technologies", "customer_groups", "drivers"),
-        "toolkit_components",
-    }
+    assert facets == {"organisation_kind", "services", "technologies", "customer_groups", "drivers"}
     html = content(site, "case-studies")
     districts = sum("district council" in card["organisation_kind"] for card in cards)
     assert (

@@ -14,9 +14,14 @@ from insight.catalogue import Catalogue
 from insight.model import CaseStudy
 from insight.presentation import CASE_FACETS
 
-# Field of CaseStudy -> label shown above its facet: the kind, then the facets every
-# output tags a case study with (see insight.presentation).
-FACETS = {"organisation_kind": "Kind of organisation", **{f.field: f.one for f in CASE_FACETS}}
+# Field of CaseStudy -> label shown above its facet: the kind, then the facets every output
+# tags a case study with (see insight.presentation). Toolkit components are tags on each
+# card but not a filter: a sixth facet makes the panel taller than a laptop's screen.
+FILTERED = ("services", "technologies", "customer_groups", "drivers")
+FACETS = {
+    "organisation_kind": "Kind of organisation",
+    **{f.field: f.one for f in CASE_FACETS if f.field in FILTERED},
+}
 CHARTED = ("drivers", "services")
 
 
