@@ -38,3 +38,9 @@ class Elements(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append((tag, dict(attrs)))
+
+    def ids(self) -> set[str]:
+        return {a["id"] for _, a in self.tags if a.get("id")}
+
+    def links(self) -> list[str]:
+        return [a[key] or "" for _, a in self.tags for key in ("href", "src") if key in a]

@@ -4,6 +4,7 @@ know is a warning at its own line and column, never an error and never a failed 
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,21 @@ def test_the_repository_briefings_have_no_unknown_words(
     code, _, err = check(ROOT, capsys=capsys)
     assert code == 0
     assert warnings(err) == []
+
+
+def test_a_word_of_many_hyphens_is_checked_part_by_part_not_for_minutes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The dictionary's look-up of a hyphenated whole doubles with each hyphen: twenty-five
+    'anti-' took it past a minute."""
+    (tmp_path / "briefings").mkdir()
+    source = (ROOT / "tests" / "fixtures" / "valid" / "minimal.yaml").read_text()
+    word = "anti-" * 25 + "design-qwzx"
+    (tmp_path / "briefings" / "minimal.yaml").write_text(
+        source + f'key_messages:\n  - "A {word} message."\n'
+    )
+    started = time.monotonic()
+    code, _, err = check(tmp_path, capsys=capsys)
+    assert time.monotonic() - started < 30
+    assert code == 0
+    assert [w.split(": warning: ")[1].split(" is ")[0] for w in warnings(err)] == ["'qwzx'"]
