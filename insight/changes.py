@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import html
 import io
+import re
 import subprocess
 import tarfile
 import tempfile
@@ -33,6 +35,10 @@ from insight.markdown import markdown_fields, render_fields
 from insight.model import Availability, Briefing, Quote, Revision
 from insight.presentation import price
 from insight.validate import validate_briefing
+
+# What makes Markdown of plain text: emphasis, code, links and images, headings, tables,
+# strike-through; '<' and '&' are written as entities, so no HTML or comment either.
+MARKDOWN_MARKS = re.compile(r"([\\`*_{}\[\]()#+!|~])")
 
 LONG_TEXT = 80
 QUOTE_SHOWN = 60
@@ -76,7 +82,7 @@ def summarise_changes(root: Path, ref: str, current: Catalogue) -> str:
     if exposing:
         lines += [
             "> **This change makes subscriber text public.** Once merged, anyone can read:",
-            *(f"> - in *{after[i].briefing.title}*: {c.text}" for i, c in exposing),
+            *(f"> - in *{literal(after[i].briefing.title)}*: {c.text}" for i, c in exposing),
             "",
         ]
     if added:
@@ -184,7 +190,7 @@ class GitError(Exception):
 
 
 def headline(briefing: Briefing) -> str:
-    return f"*{briefing.title}* (`{briefing.id}`)"
+    return f"*{literal(briefing.title)}* (`{briefing.id}`)"
 
 
 def contents(briefing: Briefing) -> str:
@@ -287,7 +293,8 @@ def item_changes(what: str, old: list[Any], new: list[Any], listed: bool) -> Ite
 
 def describe_item(item: Any) -> str:
     name = getattr(item, "organisation", None)
-    return f"{name}: *{item.title}* (`{item.id}`)" if name else f"*{item.title}* (`{item.id}`)"
+    title = f"*{literal(item.title)}* (`{item.id}`)"
+    return f"{literal(name)}: {title}" if name else title
 
 
 def quote_changes(old: list[Quote], new: list[Quote]) -> Iterator[Change]:
@@ -302,7 +309,7 @@ def quote_changes(old: list[Quote], new: list[Quote]) -> Iterator[Change]:
     for before, after in pairs:
         if before.text != after.text:
             yield Change(
-                f"**Quotes**: reworded {quoted(before)} → “{short(after.text)}”",
+                f"**Quotes**: reworded {quoted(before)} → “{literal(short(after.text))}”",
                 before.public and after.public,
             )
         if not before.public and after.public:
@@ -363,7 +370,7 @@ def similarity(a: Quote, b: Quote) -> float:
 
 
 def quoted(quote: Quote) -> str:
-    return f"“{short(quote.text)}” ({quote.speaker})"
+    return f"“{literal(short(quote.text))}” ({literal(quote.speaker)})"
 
 
 def short(text: str) -> str:
@@ -406,7 +413,14 @@ def show(value: Any) -> str:
         return ", ".join(show(v) for v in value) or "none"
     if isinstance(value, BaseModel):
         return str(value.model_dump(exclude_none=True))
-    return f"“{value}”" if isinstance(value, str) else str(value)
+    return f"“{literal(value)}”" if isinstance(value, str) else literal(str(value))
+
+
+def literal(text: str) -> str:
+    """An editor's text as it reads, in the Markdown of a pull-request comment: on one line,
+    and making no link, image, HTML, comment, emphasis or @mention of its own."""
+    escaped = html.escape(" ".join(text.split()), quote=False)
+    return MARKDOWN_MARKS.sub(r"\\\1", escaped).replace("@", "@\u2060")
 
 
 def label(name: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pypandoc
 import pytest
 from PIL import Image
 
@@ -250,7 +251,7 @@ def test_diff_names_images_added_replaced_and_removed_by_edition(repo: Path) -> 
     public, subscribers = public_part(summary), subscriber_part(summary)
     assert "- **Images**: added `images/new.png`" in public
     assert (
-        "- **Summary**: “A summary with *emphasis*.” → “A summary. ![New](images/new.png)”"
+        "- **Summary**: “A summary with \\*emphasis\\*.” → “A summary. \\!\\[New\\]\\(images/new.png\\)”"
         in public
     )
     assert "- **Images**: removed `images/old.png`" in subscribers
@@ -278,3 +279,25 @@ def test_diff_splits_a_case_study_change_by_what_the_public_sees(repo: Path) -> 
 def test_diff_of_an_unknown_ref_says_so(repo: Path) -> None:
     with pytest.raises(GitError, match="'no-such-branch' is not a commit in this repository"):
         summarise_changes(repo, "no-such-branch", current(repo))
+
+
+def test_what_an_editor_wrote_cannot_make_markup_of_the_pull_request_comment(repo: Path) -> None:
+    """A quote opening an HTML comment would hide the rest of the review from the reviewer;
+    a title could link, show an image or mention someone."""
+    edit(
+        repo,
+        'title: "A minimal briefing"',
+        'title: "x](javascript:alert(1)) <img src=x onerror=alert(1)> @octocat"',
+    )
+    source = repo / "briefings" / "minimal.yaml"
+    source.write_text(
+        source.read_text() + 'quotes:\n  - text: "Fine words.\\n\\n<!--"\n'
+        "    speaker: Someone\n    public: true\n"
+    )
+
+    summary = summarise_changes(repo, "HEAD", current(repo))
+
+    rendered = pypandoc.convert_text(summary, "html", format="gfm")
+    assert "<!--" not in rendered and "<img" not in rendered and "<a " not in rendered
+    assert "Changed:" in rendered and "Fine words. &lt;!--" in rendered
+    assert "@octocat" not in summary
