@@ -39,6 +39,7 @@ from insight.citation import STYLE
 from insight.errors import SourceErrors
 from insight.project import Project
 from insight.release import released
+from insight.site.siteurl import override_problem
 from tests.browsing import CHROMIUM, chromium, confined_page, needs_chromium, served
 from tests.conftest import ROOT
 from tests.support import Elements
@@ -243,6 +244,22 @@ def test_a_site_address_that_is_not_one_stops_the_build_saying_which_setting(
     assert result.returncode != 0
     assert "INSIGHT_SITE_URL='insight.example.org' is not a site address" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        'https://x.org/"><script>alert(1)</script>/',
+        "https://x.org/a b/",
+        "https://x.org/?query#fragment",
+        "https://user:secret@x.org/",
+    ],
+)
+def test_a_site_address_is_a_scheme_a_host_and_a_plain_path_only(address: str) -> None:
+    """The theme writes it into every page's canonical link as it is."""
+    problem = override_problem(address)
+    assert problem is not None and "is not a plain site address" in problem
+    assert override_problem("https://example.org/insight/") is None
 
 
 # Revisions.

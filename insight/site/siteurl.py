@@ -8,6 +8,8 @@ for a copy of the site served under another host or path.
 
 from __future__ import annotations
 
+import re
+
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 
@@ -16,6 +18,11 @@ from insight.edition import Edition
 ENVIRONMENT = "INSIGHT_SITE_URL"
 ADDRESS = c.URL(is_dir=True)
 """An absolute http(s) address, given a trailing slash, as MkDocs's own site_url."""
+# The theme writes the address into every page's canonical link unescaped, so an allow-list:
+# a scheme, a host (and port), a path of safe characters; no query, fragment or credentials.
+SAFE_ADDRESS = re.compile(
+    r"https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~-]*)*/"
+)
 
 
 def override_problem(override: str | None) -> str | None:
@@ -39,6 +46,9 @@ def site_address(addresses: dict[str, str], edition: Edition, override: str | No
             f"{ENVIRONMENT}={override!r} is not a site address: {exc} "
             "(set it to e.g. https://example.org/insight/ or unset it)"
         ) from None
-    if not address.startswith(("https://", "http://")):
-        raise PluginError(f"{ENVIRONMENT}={override!r} must start with https:// or http://")
+    if not SAFE_ADDRESS.fullmatch(address):
+        raise PluginError(
+            f"{ENVIRONMENT}={override!r} is not a plain site address: it must be https:// or "
+            "http://, a host name, and a path of letters, digits and - . _ ~ / only"
+        )
     return address
