@@ -45,9 +45,11 @@ def new_case_study(briefings: Path, briefing_id: str, slug: str) -> Path:
         raise SourceErrors(
             [SourceError(display(path), 1, 1, f"no briefing has the id '{briefing_id}'")]
         )
+    refuse_unlike_a_briefing(path)
     refuse_taken(slug, path, briefings)
-    text = path.read_text(encoding="utf-8")
-    document = round_trip().load(text)
+    with path.open(encoding="utf-8", newline="") as stream:
+        text = stream.read()
+    document = round_trip().load(text.replace("\r\n", "\n"))
     [case] = round_trip().load(fill("case-study.yaml", slug))
     if document.get("case_studies"):
         document["case_studies"].append(case)
@@ -55,9 +57,31 @@ def new_case_study(briefings: Path, briefing_id: str, slug: str) -> Path:
         document["case_studies"] = CommentedSeq([case])
     written = io.StringIO()
     round_trip().dump(document, written)
+    # The file's own line endings, so that only the added lines differ.
+    added = written.getvalue().replace("\n", "\r\n") if "\r\n" in text else written.getvalue()
     # Whole or not at all: a full disk must not leave the editor's source cut short.
-    write_atomically(path, written.getvalue().encode("utf-8"))
+    write_atomically(path, added.encode("utf-8"))
     return path
+
+
+def refuse_unlike_a_briefing(path: Path) -> None:
+    """A located error for a file a case study cannot be added to: not a mapping of fields,
+    or with a `case_studies` that is no list."""
+    data, locator = load_file(path, display(path))
+    if not isinstance(data, dict):
+        problem = "a briefing must be a mapping of fields (id:, title:, ...)"
+        raise SourceErrors([locator.error((), problem, "fix the file, then add the case study")])
+    cases = data.get("case_studies")
+    if cases is not None and not isinstance(cases, list):
+        raise SourceErrors(
+            [
+                locator.error(
+                    ("case_studies",),
+                    "'case_studies' must be a list (lines starting '- ') to add a case study to",
+                    "write 'case_studies: []' or list the case studies under it",
+                )
+            ]
+        )
 
 
 def round_trip() -> YAML:

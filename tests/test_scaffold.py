@@ -69,3 +69,36 @@ def test_an_id_already_taken_is_refused_where_it_is_used(tmp_path: Path) -> None
     text = (briefings / "living-with-austerity.yaml").read_text().splitlines()
     assert text[error.line - 1][error.column - 1 :].startswith("tandridge-agile-cloud")
     assert "the id 'tandridge-agile-cloud' is already used here" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("shape", "message"),
+    [
+        ("case_studies: 5\n", "'case_studies' must be a list"),
+        ('case_studies: "x"\n', "'case_studies' must be a list"),
+    ],
+)
+def test_a_file_a_case_study_cannot_be_added_to_is_a_located_error(
+    tmp_path: Path, shape: str, message: str
+) -> None:
+    briefings = copy_of_the_sources(tmp_path)
+    source = briefings / "changing-the-game.yaml"
+    source.write_text(source.read_text(encoding="utf-8") + shape, encoding="utf-8")
+    with pytest.raises(SourceErrors) as raised:
+        new_case_study(briefings, "changing-the-game", "first-case")
+    [error] = raised.value.errors
+    line = source.read_text(encoding="utf-8").splitlines().index(shape.strip()) + 1
+    assert (error.line, message in error.message) == (line, True)
+
+
+def test_a_file_with_windows_line_endings_keeps_them(tmp_path: Path) -> None:
+    briefings = copy_of_the_sources(tmp_path)
+    source = briefings / "changing-the-game.yaml"
+    before = source.read_bytes().replace(b"\n", b"\r\n")
+    source.write_bytes(before)
+
+    new_case_study(briefings, "changing-the-game", "first-case")
+
+    after = source.read_bytes()
+    assert after.startswith(before.rstrip(b"\r\n"))
+    assert b"\n" not in after.replace(b"\r\n", b"")
