@@ -81,17 +81,17 @@ def csl_item(briefing: Briefing, url: str | None = None) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": briefing.id,
         "type": "report",
-        "title": plain(full_title(briefing)),
+        "title": csl_text(full_title(briefing)),
         # The publishers are the authors the sources name: an organisation, written whole.
-        "author": [{"literal": plain(p)} for p in briefing.publishers],
-        "publisher": plain(and_list(briefing.publishers)),
+        "author": [{"literal": csl_text(p)} for p in briefing.publishers],
+        "publisher": csl_text(and_list(briefing.publishers)),
         "genre": briefing.kind.value.capitalize(),
         "issued": {"date-parts": [date_parts(briefing)]},
     }
     if briefing.series:
-        item["collection-title"] = plain(briefing.series)
+        item["collection-title"] = csl_text(briefing.series)
     if briefing.keywords:
-        item["keyword"] = plain(", ".join(briefing.keywords))
+        item["keyword"] = csl_text(", ".join(briefing.keywords))
     if url:
         item["URL"] = url
     return item
@@ -164,6 +164,17 @@ def plain(text: str) -> str:
     return " ".join(kept.split())
 
 
+# CSL-JSON text may hold <i>, <b>, <sc>, <sup>, <sub> and <span ...> as formatting, which
+# citeproc and reference managers apply: an editor's '<b>' must stay two letters and a tag.
+TAG_START = re.compile(r"<(?=/?[A-Za-z])")
+
+
+def csl_text(text: str) -> str:
+    """`plain` text that CSL readers show as written: a word joiner after each '<' that
+    would open a tag."""
+    return TAG_START.sub("<\u2060", plain(text))
+
+
 TEX_SPECIAL = {
     "\\": r"\textbackslash{}",
     "{": r"\{",
@@ -191,9 +202,9 @@ def tex_url(url: str) -> str:
 
 
 def reading_item(index: int, reading: Reading) -> dict[str, Any]:
-    item: dict[str, Any] = {"id": f"r{index}", "type": "report", "title": plain(reading.title)}
+    item: dict[str, Any] = {"id": f"r{index}", "type": "report", "title": csl_text(reading.title)}
     if reading.publisher:
-        item["publisher"] = plain(reading.publisher)
+        item["publisher"] = csl_text(reading.publisher)
     if reading.date and (parts := reading_date(reading.date)):
         item["issued"] = {"date-parts": [parts]}
     return item
