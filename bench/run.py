@@ -3,8 +3,9 @@
     python -m bench.run [N ...] [--jobs J] [--readme]
 
 For each N, in one run: the floor (WeasyPrint alone on the same final HTML, summed and
-divided by the jobs, plus a plain `mkdocs build` of the same pages), a cold build, a warm
-rebuild after editing one briefing, and the peak memory of each build's process tree.
+divided by the jobs, plus a plain `mkdocs build` of the same pages), the peer (mkdocs-to-pdf
+over the same pages, from bench/requirements.txt), a cold build, a warm rebuild after
+editing one briefing, and the wall time, CPU time and peak memory of each.
 See bench/README.md for what each column means and the latest results.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from pypdf import PdfReader
 from weasyprint import __version__ as WEASYPRINT
 
 from bench.generate import generate
@@ -40,6 +43,15 @@ QUIET = {**os.environ, "CI": "true", "NO_MKDOCS_2_WARNING": "1"}
 
 
 @dataclass(frozen=True)
+class Run:
+    """One timed command: wall and CPU seconds (its whole process tree) and peak memory."""
+
+    wall: float
+    cpu: float
+    peak: int
+
+
+@dataclass(frozen=True)
 class Result:
     count: int
     jobs: int
@@ -49,6 +61,10 @@ class Result:
     warm: float
     cold_peak: int
     warm_peak: int
+    cold_cpu: float
+    pages: int
+    peer: Run
+    peer_pages: int
 
     @property
     def floor(self) -> float:
@@ -68,6 +84,31 @@ class Result:
             f"{self.warm_peak / 1e6:.0f}",
         ]
         return "| " + " | ".join(cells) + " |"
+
+
+PEER_HEADER = (
+    "| N | ours: wall (s) | ours: CPU (s) | ours: PDF pages | ours: peak (MB) "
+    "| peer: wall (s) | peer: CPU (s) | peer: PDF pages | peer: peak (MB) "
+    "| peer wall / ours | our CPU / peer's |\n"
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+)
+
+
+def peer_row(r: Result) -> str:
+    cells = [
+        f"{r.count}",
+        f"{r.cold:.1f}",
+        f"{r.cold_cpu:.1f}",
+        f"{r.pages}",
+        f"{r.cold_peak / 1e6:.0f}",
+        f"{r.peer.wall:.1f}",
+        f"{r.peer.cpu:.1f}",
+        f"{r.peer_pages}",
+        f"{r.peer.peak / 1e6:.0f}",
+        f"**{r.peer.wall / r.cold:.2f}**",
+        f"**{r.cold_cpu / r.peer.cpu:.2f}**",
+    ]
+    return "| " + " | ".join(cells) + " |"
 
 
 HEADER = (
@@ -101,12 +142,40 @@ def measure(count: int, jobs: int, work: Path) -> Result:
     # Cold means nothing built before: no PDFs, no caches, no site.
     shutil.rmtree(project / "build", ignore_errors=True)
     shutil.rmtree(project / "site", ignore_errors=True)
+    log(f"N={count}: the peer, mkdocs-to-pdf")
+    peer, peer_pages = peer_build(project)
     log(f"N={count}: cold build")
-    cold, cold_peak = timed_build(project, jobs)
+    cold = timed_build(project, jobs)
+    pages = sum(len(PdfReader(pdf).pages) for pdf in (project / "build" / "pdf").glob("*.pdf"))
     edit_one_briefing(project)
     log(f"N={count}: warm rebuild")
-    warm, warm_peak = timed_build(project, jobs)
-    return Result(count, jobs, floor_pdfs, floor_site, cold, warm, cold_peak, warm_peak)
+    warm = timed_build(project, jobs)
+    return Result(
+        *(count, jobs, floor_pdfs, floor_site, cold.wall, warm.wall, cold.peak, warm.peak),
+        *(cold.cpu, pages, peer, peer_pages),
+    )
+
+
+def peer_build(project: Path) -> tuple[Run, int]:
+    """mkdocs-to-pdf 0.12.1 (bench/requirements.txt) over the same briefing pages as plain
+    files (made by `mkdocs_floor`): one `mkdocs build` with the same theme that writes the
+    site and one PDF of the briefings, as that plugin does, in its own print style (ours is
+    for the screen and breaks its layout). Its run, and the pages of its PDF."""
+    plain = project / "plain"
+    generated = json.loads((plain / "generated.json").read_text(encoding="utf-8"))
+    briefings = [
+        item for item in generated["nav"] if isinstance(item, dict) and "Briefings" in item
+    ]
+    config = plain / "peer.yml"
+    settings = {
+        "INHERIT": "../mkdocs.yml",
+        "nav": briefings,
+        "site_dir": "peer-site",
+        "plugins": [{"to-pdf": {"output_path": "peer.pdf"}}],
+    }
+    config.write_text(yaml.safe_dump(settings), encoding="utf-8")
+    command = [sys.executable, "-m", "mkdocs", "build", "--quiet", "--config-file", str(config)]
+    return timed(command, cwd=plain), len(PdfReader(plain / "peer-site" / "peer.pdf").pages)
 
 
 def weasyprint_floor(project: Path) -> float:
@@ -160,25 +229,30 @@ def mkdocs(config: Path, env: dict[str, str]) -> None:
     )
 
 
-def timed_build(project: Path, jobs: int) -> tuple[float, int]:
-    """Seconds and peak memory (bytes, summed over the process tree) of `build.py build`."""
+def timed_build(project: Path, jobs: int) -> Run:
+    """The run of `build.py build`."""
     command = [sys.executable, str(REPO / "build.py"), "--root", str(project)]
+    return timed([*command, "build", "--jobs", str(jobs)], cwd=REPO)
+
+
+def timed(command: list[str], *, cwd: Path) -> Run:
+    """Wall seconds, CPU seconds of the process and every child it waited for, and peak
+    memory (bytes, summed over the process tree) of `command`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     process = subprocess.Popen(
-        [*command, "build", "--jobs", str(jobs)],
-        env=QUIET,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        command, cwd=cwd, env=QUIET, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     peak = PeakMemory(process.pid)
     peak.start()
     _, stderr = process.communicate()
     elapsed = time.perf_counter() - start
     peak.stop()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if process.returncode:
-        raise SystemExit(f"build failed:\n{stderr}")
-    return elapsed, peak.bytes
+        raise SystemExit(f"{' '.join(command[:4])} failed:\n{stderr}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Run(elapsed, cpu, peak.bytes)
 
 
 class PeakMemory(threading.Thread):
@@ -232,7 +306,9 @@ def edit_one_briefing(project: Path) -> None:
 
 
 def table(results: list[Result]) -> str:
-    return "\n".join([HEADER, *(r.row() for r in results)])
+    return "\n".join(
+        [HEADER, *(r.row() for r in results), "", PEER_HEADER, *(peer_row(r) for r in results)]
+    )
 
 
 def write_results(text: str, jobs: int) -> None:
