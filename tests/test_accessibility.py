@@ -121,12 +121,72 @@ def test_the_explorer_in_use_and_the_open_search_meet_wcag_22_aa(
             assert page.locator("[data-reset]").is_visible()
             assert audit(page) == {"violations": [], "undecided": []}
 
-            page.goto(base_url, wait_until="load")
-            page.locator("input.md-search__input").click()
-            page.keyboard.type("council")
-            page.locator(".md-search-result__item").first.wait_for()
-            # The open dialog, not the page it covers, is what the reader sees then.
-            assert audit(page, ".md-search") == {"violations": [], "undecided": []}
+            for width in WIDTHS:
+                page.set_viewport_size({"width": width, "height": 900})
+                page.goto(base_url, wait_until="load")
+                page.evaluate("document.getElementById('__search').click()")
+                page.locator("input.md-search__input").focus()
+                page.keyboard.type("council")
+                page.locator(".md-search-result__item").first.wait_for()
+                assert audit(page) == {"violations": [], "undecided": []}, width
+        assert elsewhere == []
+
+
+# Where the element that has the keyboard's focus is drawn, if anything has it.
+FOCUSED = """() => {
+  const e = document.activeElement;
+  if (!e || e === document.body) return null;
+  e.scrollIntoView({ block: "nearest" });
+  const box = e.getBoundingClientRect();
+  return { what: e.outerHTML.slice(0, 80), left: box.left, right: box.right,
+           width: box.width, height: box.height };
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 320])
+def test_everything_the_keyboard_reaches_is_in_sight(
+    browser: Browser, site: Path, width: int
+) -> None:
+    with served(site) as base_url:
+        elsewhere: list[str] = []
+        with confined_page(browser, base_url, elsewhere) as page:
+            page.set_viewport_size({"width": width, "height": 900})
+            for path in ("", "case-studies/"):
+                page.goto(base_url + path, wait_until="load")
+                page.wait_for_timeout(300)
+                hidden = []
+                for stop in range(40):
+                    page.keyboard.press("Tab")
+                    focus = page.evaluate(FOCUSED)
+                    if focus is None:
+                        break
+                    out_of_sight = focus["right"] <= 0 or focus["left"] >= width
+                    if focus["width"] == 0 or focus["height"] == 0 or out_of_sight:
+                        hidden.append((path, stop, focus["what"]))
+                assert hidden == []
+        assert elsewhere == []
+
+
+@pytest.mark.parametrize("width", [768, 320])
+def test_the_explorers_filters_never_lie_over_a_case_study(
+    browser: Browser, site: Path, width: int
+) -> None:
+    with served(site) as base_url:
+        elsewhere: list[str] = []
+        with confined_page(browser, base_url, elsewhere) as page:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(base_url + "case-studies/", wait_until="load")
+            cards = page.locator(".insight-explorer-results article")
+            for index in range(cards.count()):
+                cards.nth(index).scroll_into_view_if_needed()
+                facets = page.locator(".insight-facets").bounding_box()
+                card = cards.nth(index).bounding_box()
+                assert facets and card
+                apart = (
+                    facets["y"] + facets["height"] <= card["y"]
+                    or card["y"] + card["height"] <= facets["y"]
+                )
+                assert apart, index
         assert elsewhere == []
 
 
