@@ -78,3 +78,14 @@ def confined_page(browser: Browser, base_url: str, elsewhere: list[str]) -> Iter
         yield page
     finally:
         page.close()
+
+
+@contextmanager
+def site_page(browser: Browser, site: Path) -> Iterator[tuple[Page, str]]:
+    """A page confined to `site`, served on loopback, and the site's base URL; on leaving,
+    that the page asked no other host for anything."""
+    with served(site) as base_url:
+        elsewhere: list[str] = []
+        with confined_page(browser, base_url, elsewhere) as page:
+            yield page, base_url
+        assert elsewhere == [], f"the site asked another host for {elsewhere}"

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 from pypdf import PdfReader
 
-from tests.browsing import chromium, confined_page, needs_chromium, served
+from tests.browsing import chromium, needs_chromium, site_page
 from tests.conftest import ROOT, Built
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -80,21 +80,18 @@ def audit(page: Page, within: str = "") -> dict[str, list[str]]:
 
 def problems_of(browser: Browser, site: Path) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    with served(site) as base_url:
-        elsewhere: list[str] = []
-        with confined_page(browser, base_url, elsewhere) as page:
-            for width in WIDTHS:
-                page.set_viewport_size({"width": width, "height": 900})
-                for path in pages_of(site):
-                    page.goto(base_url + path, wait_until="load")
-                    result = audit(page)
-                    wide = page.evaluate("document.documentElement.scrollWidth")
-                    problems = [*result["violations"], *result["undecided"]]
-                    if wide > width:
-                        problems.append(f"scrolls sideways: {wide} px wide")
-                    if problems:
-                        found[f"{path} at {width}px"] = problems
-        assert elsewhere == []
+    with site_page(browser, site) as (page, base_url):
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            for path in pages_of(site):
+                page.goto(base_url + path, wait_until="load")
+                result = audit(page)
+                wide = page.evaluate("document.documentElement.scrollWidth")
+                problems = [*result["violations"], *result["undecided"]]
+                if wide > width:
+                    problems.append(f"scrolls sideways: {wide} px wide")
+                if problems:
+                    found[f"{path} at {width}px"] = problems
     return found
 
 
@@ -113,23 +110,20 @@ def test_every_page_type_meets_wcag_22_aa_at_every_width(
 def test_the_explorer_in_use_and_the_open_search_meet_wcag_22_aa(
     browser: Browser, site: Path
 ) -> None:
-    with served(site) as base_url:
-        elsewhere: list[str] = []
-        with confined_page(browser, base_url, elsewhere) as page:
-            page.goto(base_url + "case-studies/", wait_until="load")
-            page.locator("[data-facet] input").first.check()
-            assert page.locator("[data-reset]").is_visible()
-            assert audit(page) == {"violations": [], "undecided": []}
+    with site_page(browser, site) as (page, base_url):
+        page.goto(base_url + "case-studies/", wait_until="load")
+        page.locator("[data-facet] input").first.check()
+        assert page.locator("[data-reset]").is_visible()
+        assert audit(page) == {"violations": [], "undecided": []}
 
-            for width in WIDTHS:
-                page.set_viewport_size({"width": width, "height": 900})
-                page.goto(base_url, wait_until="load")
-                page.evaluate("document.getElementById('__search').click()")
-                page.locator("input.md-search__input").focus()
-                page.keyboard.type("council")
-                page.locator(".md-search-result__item").first.wait_for()
-                assert audit(page) == {"violations": [], "undecided": []}, width
-        assert elsewhere == []
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(base_url, wait_until="load")
+            page.evaluate("document.getElementById('__search').click()")
+            page.locator("input.md-search__input").focus()
+            page.keyboard.type("council")
+            page.locator(".md-search-result__item").first.wait_for()
+            assert audit(page) == {"violations": [], "undecided": []}, width
 
 
 # Where the element that has the keyboard's focus is drawn, if anything has it.
@@ -147,64 +141,56 @@ FOCUSED = """() => {
 def test_everything_the_keyboard_reaches_is_in_sight(
     browser: Browser, site: Path, width: int
 ) -> None:
-    with served(site) as base_url:
-        elsewhere: list[str] = []
-        with confined_page(browser, base_url, elsewhere) as page:
-            page.set_viewport_size({"width": width, "height": 900})
-            for path in ("", "case-studies/"):
-                page.goto(base_url + path, wait_until="load")
-                page.wait_for_timeout(300)
-                hidden = []
-                for stop in range(40):
-                    page.keyboard.press("Tab")
-                    focus = page.evaluate(FOCUSED)
-                    if focus is None:
-                        break
-                    out_of_sight = focus["right"] <= 0 or focus["left"] >= width
-                    if focus["width"] == 0 or focus["height"] == 0 or out_of_sight:
-                        hidden.append((path, stop, focus["what"]))
-                assert hidden == []
-        assert elsewhere == []
+    with site_page(browser, site) as (page, base_url):
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in ("", "case-studies/"):
+            page.goto(base_url + path, wait_until="load")
+            page.wait_for_timeout(300)
+            hidden = []
+            for stop in range(40):
+                page.keyboard.press("Tab")
+                focus = page.evaluate(FOCUSED)
+                if focus is None:
+                    break
+                out_of_sight = focus["right"] <= 0 or focus["left"] >= width
+                if focus["width"] == 0 or focus["height"] == 0 or out_of_sight:
+                    hidden.append((path, stop, focus["what"]))
+            assert hidden == []
 
 
 @pytest.mark.parametrize("width", [768, 320])
 def test_the_explorers_filters_never_lie_over_a_case_study(
     browser: Browser, site: Path, width: int
 ) -> None:
-    with served(site) as base_url:
-        elsewhere: list[str] = []
-        with confined_page(browser, base_url, elsewhere) as page:
-            page.set_viewport_size({"width": width, "height": 900})
-            page.goto(base_url + "case-studies/", wait_until="load")
-            cards = page.locator(".insight-explorer-results article")
-            for index in range(cards.count()):
-                cards.nth(index).scroll_into_view_if_needed()
-                facets = page.locator(".insight-facets").bounding_box()
-                card = cards.nth(index).bounding_box()
-                assert facets and card
-                apart = (
-                    facets["y"] + facets["height"] <= card["y"]
-                    or card["y"] + card["height"] <= facets["y"]
-                )
-                assert apart, index
-        assert elsewhere == []
+    with site_page(browser, site) as (page, base_url):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(base_url + "case-studies/", wait_until="load")
+        cards = page.locator(".insight-explorer-results article")
+        for index in range(cards.count()):
+            cards.nth(index).scroll_into_view_if_needed()
+            facets = page.locator(".insight-facets").bounding_box()
+            card = cards.nth(index).bounding_box()
+            assert facets and card
+            apart = (
+                facets["y"] + facets["height"] <= card["y"]
+                or card["y"] + card["height"] <= facets["y"]
+            )
+            assert apart, index
 
 
 def test_every_facet_control_shows_where_the_keyboard_is(browser: Browser, site: Path) -> None:
-    with served(site) as base_url:
-        elsewhere: list[str] = []
-        with confined_page(browser, base_url, elsewhere) as page:
-            page.goto(base_url + "case-studies/", wait_until="load")
-            boxes = page.locator("[data-facet] input")
-            assert boxes.count() > 3
-            for index in range(boxes.count()):
-                boxes.nth(index).focus()
-                page.keyboard.press("Shift+Tab")
-                page.keyboard.press("Tab")  # focus from the keyboard, as :focus-visible needs
-                outline = boxes.nth(index).evaluate(
-                    "e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineWidth]; }"
-                )
-                assert outline[0] != "none" and float(outline[1].removesuffix("px")) >= 2, index
+    with site_page(browser, site) as (page, base_url):
+        page.goto(base_url + "case-studies/", wait_until="load")
+        boxes = page.locator("[data-facet] input")
+        assert boxes.count() > 3
+        for index in range(boxes.count()):
+            boxes.nth(index).focus()
+            page.keyboard.press("Shift+Tab")
+            page.keyboard.press("Tab")  # focus from the keyboard, as :focus-visible needs
+            outline = boxes.nth(index).evaluate(
+                "e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineWidth]; }"
+            )
+            assert outline[0] != "none" and float(outline[1].removesuffix("px")) >= 2, index
 
 
 def test_the_pdf_link_says_its_format_size_and_pages_and_how_to_ask_for_another(
@@ -222,12 +208,10 @@ def test_the_pdf_link_says_its_format_size_and_pages_and_how_to_ask_for_another(
 
 
 def test_clearing_the_filters_keeps_the_keyboard_where_it_was(browser: Browser, site: Path) -> None:
-    with served(site) as base_url:
-        elsewhere: list[str] = []
-        with confined_page(browser, base_url, elsewhere) as page:
-            page.goto(base_url + "case-studies/", wait_until="load")
-            page.locator("[data-facet] input").first.check()
-            page.locator("[data-reset]").focus()
-            page.keyboard.press("Enter")
-            focused = page.evaluate("document.activeElement.tagName")
-            assert focused != "BODY"
+    with site_page(browser, site) as (page, base_url):
+        page.goto(base_url + "case-studies/", wait_until="load")
+        page.locator("[data-facet] input").first.check()
+        page.locator("[data-reset]").focus()
+        page.keyboard.press("Enter")
+        focused = page.evaluate("document.activeElement.tagName")
+        assert focused != "BODY"
