@@ -6,7 +6,6 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from pathlib import Path
 from types import NoneType, UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -94,15 +93,6 @@ def value_kind(annotation: Any) -> str:
         date: "day (2024-05-02)",
         datetime: "date and time (2025-03-01T09:30, UK time, or 2025-03-01)",
     }.get(annotation, str(annotation))
-
-
-def write_reference(path: Path) -> bool:
-    """Replace the generated part of `path`; True when it changed."""
-    text = path.read_text(encoding="utf-8")
-    updated = with_reference(text)
-    if updated != text:
-        path.write_text(updated, encoding="utf-8")
-    return updated != text
 
 
 def with_reference(text: str) -> str:

@@ -236,7 +236,3 @@ def indent_of(text: str, start: int) -> int:
 
 def line_start(text: str, index: int) -> int:
     return text.rfind("\n", 0, index) + 1
-
-
-def line_number(text: str, index: int) -> int:
-    return text.count("\n", 0, index) + 1
