@@ -21,10 +21,10 @@ from insight.changes import GitError, summarise_changes
 from insight.edition import Edition
 from insight.errors import SourceError, SourceErrors
 from insight.faults import ENVIRONMENT_FAULT, describe, during
-from insight.pdf import build_pdfs
+from insight.outputs import PDF, discard_held_back, downloads_of
 from insight.pdfdiff import BuildError, changed, compare_all, pdfs_at
 from insight.project import Project
-from insight.release import discard_previews, now, released, scheduled
+from insight.release import now, released, scheduled
 from insight.scaffold import new_briefing, new_case_study
 from insight.schema import generated_files, stale_files, write_generated
 from insight.site.publish import build_site
@@ -331,13 +331,13 @@ def run_build(project: Project, args: argparse.Namespace) -> int:
     print(f"{len(every.briefings)} briefing(s) checked.", file=sys.stderr)
     # Only what may be published now; a preview keeps the rest, marked as under embargo.
     catalogue = released(every, now(), preview=args.preview_embargoed)
-    discard_previews(project.pdf_dir, every, catalogue)
+    discard_held_back(project, every, catalogue)
     edition = args.edition
-    # The public edition has no PDFs; the subscriber edition publishes them, so they come first.
-    if edition is Edition.subscriber:
-        with during("rendering the PDFs"):
-            written = build_pdfs(project, catalogue, jobs=args.jobs)
-        report_pdfs(project, written, len(catalogue.briefings))
+    # The site publishes the edition's downloads, and says how big each is: they come first.
+    for download in downloads_of(edition):
+        with during(f"rendering the {download.name}s"):
+            written = download.render(project, catalogue, None, args.jobs)
+        report_written(project, written, len(catalogue.briefings), download.name)
     site = build_site_if_changed(
         project,
         edition,
@@ -367,16 +367,16 @@ def run_pdf(project: Project, args: argparse.Namespace) -> int:
         return 1
     wanted = args.ids or None
     with during("rendering the PDFs"):
-        written = build_pdfs(project, catalogue, wanted, jobs=args.jobs)
-    report_pdfs(project, written, len(wanted or catalogue.briefings))
+        written = PDF.render(project, catalogue, wanted, args.jobs)
+    report_written(project, written, len(wanted or catalogue.briefings), PDF.name)
     return 0
 
 
-def report_pdfs(project: Project, written: list[Path], wanted: int) -> None:
+def report_written(project: Project, written: list[Path], wanted: int, name: str) -> None:
     for path in written:
         print(f"wrote {path.relative_to(project.root)}", file=sys.stderr)
     if unchanged := wanted - len(written):
-        print(f"{unchanged} PDF(s) up to date, left as they were", file=sys.stderr)
+        print(f"{unchanged} {name}(s) up to date, left as they were", file=sys.stderr)
 
 
 def run_serve(project: Project, args: argparse.Namespace) -> int:
@@ -420,7 +420,7 @@ def pdf_changes(project: Project, ref: str, out: Path, jobs: int | None) -> str:
     """The one-line summary per briefing of `diff --pdf`, in Markdown, the images in `out`."""
     catalogue = load_for_building(project)
     with during("rendering the PDFs"):
-        build_pdfs(project, catalogue, jobs=jobs)
+        PDF.render(project, catalogue, None, jobs)
     out = out if out.is_absolute() else project.root / out
     if out.is_dir():
         shutil.rmtree(out)  # images of an earlier comparison would mislead

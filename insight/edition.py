@@ -6,18 +6,20 @@ and carries the HTML of the texts that remain and of no other. A renderer given
 the public catalogue cannot leak what it was never given. A field added to the
 model is subscriber-only until it is listed here.
 
-A withheld text becomes "" (a source can never hold an empty text), a withheld
-list [], a withheld optional value its default; templates test a text before
-showing it, to offer the full version to subscribers instead.
+The projection yields valid objects. A withheld list becomes [] and a withheld
+optional value its default; a withheld required text becomes None, in a public
+type of its own (`public_type`) that declares it so, since no valid CaseStudy
+has an empty summary. Templates test a text before showing it, to offer the full
+version to subscribers instead.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
-from pydantic.fields import FieldInfo
+from pydantic import BaseModel, create_model
 
 from insight.catalogue import Catalogue, Source
 from insight.citation import Cited
@@ -90,21 +92,34 @@ def public_briefing(briefing: Briefing) -> Briefing:
 
 
 def keep_public(model: Model, **public_values: Any) -> Model:
-    """A copy of `model` with its public fields, `public_values` in place of some of them, and
-    every other field withheld."""
-    fields = type(model).model_fields
+    """`model` as the public edition has it: its public fields, `public_values` in place of
+    some of them, every other field withheld; validated, like anything loaded."""
+    kind = type(model)
+    kept = {name: getattr(model, name) for name in PUBLIC[kind]}
+    return public_type(kind).model_validate({**kept, **public_values})
+
+
+@cache
+def public_type(model: type[Model]) -> type[Model]:
+    """`model`, with each required field the public edition withholds declared as None.
+
+    A subclass, so that a public CaseStudy is still a CaseStudy wherever one is expected
+    (in a Briefing's list, in a template); `model` itself when it withholds nothing required.
+    """
     withheld = {
-        name: withheld_value(type(model), name, info)
-        for name, info in fields.items()
-        if name not in PUBLIC[type(model)]
+        name: (None, None)
+        for name, info in model.model_fields.items()
+        if name not in PUBLIC[model] and info.is_required()
     }
-    return model.model_copy(update={**withheld, **public_values})
-
-
-def withheld_value(model: type[BaseModel], name: str, info: FieldInfo) -> Any:
-    if not info.is_required():
-        return info.get_default(call_default_factory=True)
-    if info.annotation is str:
-        return ""
-    # Nothing to empty it to: whoever adds such a field decides whether the public sees it.
-    raise TypeError(f"{model.__name__}.{name} is required and not a text: list it in PUBLIC or not")
+    if not withheld:
+        return model
+    # A field that is required and not a text has nothing to be withheld as: whoever adds
+    # one decides whether the public sees it.
+    if not_text := [n for n in withheld if model.model_fields[n].annotation is not str]:
+        raise TypeError(f"{model.__name__}.{not_text[0]} is required: list it in PUBLIC or not")
+    return create_model(  # type: ignore[call-overload, no-any-return]
+        f"Public{model.__name__}",
+        __base__=model,
+        __doc__=f"{model.__name__} in the public edition: {', '.join(withheld)} withheld.",
+        **withheld,
+    )

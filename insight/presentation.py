@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from insight.model import Availability, Briefing, CaseStudy, Principle
+from insight.outputs import DOWNLOADS, downloads_of
 
 if TYPE_CHECKING:
     from insight.catalogue import Catalogue
@@ -176,8 +177,13 @@ def full_text_offer(briefing: Briefing, edition: Edition) -> list[str]:
             for items, one, many, how in counted
             if items
         ),
-        "the PDF, to download and print",
+        *(f"the {name}, to download and print" for name in withheld_downloads(edition)),
     ]
+
+
+def withheld_downloads(edition: Edition) -> list[str]:
+    """The names of the formats subscribers can download and this edition cannot."""
+    return [d.name for d in DOWNLOADS if edition not in d.editions]
 
 
 @dataclass(frozen=True)
@@ -194,6 +200,8 @@ class BriefingView:
     withheld: dict[str, str]
     full_text: list[str]
     """The offer of the whole briefing, line by line, where this edition shows less of it."""
+    downloads: list[str]
+    """The names of the formats this edition offers, each of every briefing."""
 
 
 def present(
@@ -211,4 +219,9 @@ def present(
         related=[catalogue.briefing(ref) for ref in briefing.related],
         withheld=withheld(edition),
         full_text=full_text_offer(briefing, edition),
+        downloads=download_names(edition),
     )
+
+
+def download_names(edition: Edition) -> list[str]:
+    return [d.name for d in downloads_of(edition)]

@@ -24,9 +24,13 @@ class Project:
     def images(self) -> Path:
         return self.briefings / "images"
 
+    def output_dir(self, key: str) -> Path:
+        """Where the files of one download format are built (see insight.outputs)."""
+        return self.root / "build" / key
+
     @property
     def pdf_dir(self) -> Path:
-        return self.root / "build" / "pdf"
+        return self.output_dir("pdf")
 
     @property
     def cache_dir(self) -> Path:

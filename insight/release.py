@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from insight.catalogue import Catalogue, Source
 from insight.markdown import markdown_fields
@@ -47,13 +46,6 @@ def released(catalogue: Catalogue, at: datetime, *, preview: bool = False) -> Ca
         {text: names for text, names in catalogue.images.items() if text in texts},
         {i: cited for i, cited in catalogue.references.items() if i not in held},
     )
-
-
-def discard_previews(pdf_dir: Path, catalogue: Catalogue, published: Catalogue) -> None:
-    """Remove the PDFs a preview made of briefings `published` holds back, so that a build
-    for publishing leaves no output of theirs behind."""
-    for briefing_id in catalogue.by_id.keys() - published.by_id.keys():
-        (pdf_dir / f"{briefing_id}.pdf").unlink(missing_ok=True)
 
 
 def without(briefing: Briefing, held: frozenset[str], principles: set[str]) -> Briefing:

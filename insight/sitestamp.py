@@ -23,6 +23,7 @@ from insight.incremental import (
     versions,
     write_atomically,
 )
+from insight.outputs import downloads_of
 from insight.project import PACKAGE, Project
 
 # The packages whose output is in the site; other dependencies only reach it through these.
@@ -72,9 +73,10 @@ def site_digest(site: Path) -> str | None:
 def site_key(project: Project, edition: Edition) -> str:
     """A digest of the edition, the configuration and the docs it names, briefing sources and
     images, the package (plugin code, templates, assets), the site tools' versions, and the keys
-    of the built PDFs."""
+    of the edition's built downloads."""
     root = project.root
-    files = [*tree_files(project.briefings), *tree_files(project.cache_dir / "pdf")]
+    stamps = [f for d in downloads_of(edition) for f in tree_files(d.stamps(project))]
+    files = [*tree_files(project.briefings), *stamps]
     return digest(
         [
             edition,

@@ -10,9 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Browser, Page
 
+from insight.look import look_of
 from tests.browsing import chromium, confined_page, needs_chromium, served
+from tests.conftest import ROOT
 
 LOADED_FONTS = """async () => {
   await document.fonts.ready;
@@ -94,10 +97,16 @@ def test_choosing_a_facet_narrows_the_case_studies_and_their_count(
     assert int(shown.inner_text()) == total
 
 
-def test_screenshots_of_home_briefing_and_explorer(
+def test_screenshots_of_home_briefing_and_explorer_show_the_brand(
     page: Page, base_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
+    """What a reader sees, read back from each screenshot: the brand's header across the top
+    and its dark footer at the foot, its paper and white cards behind the text between, and
+    a page longer than the window."""
     folder = tmp_path_factory.mktemp("screenshots")
+    colours = look_of(ROOT).brand.colours
+    header, footer = rgb(colours["primary"]), rgb(colours["primary-dark"])
+    light = {rgb(colours["paper"]), rgb(colours["white"])}
     pages = {
         "home": "",
         "briefing": "briefings/living-with-austerity/",
@@ -108,5 +117,19 @@ def test_screenshots_of_home_briefing_and_explorer(
         page.wait_for_load_state("networkidle")
         # The site's own fonts, not a fallback, are what the reader sees.
         assert set(page.evaluate(LOADED_FONTS)) >= {"Source Serif 4", "Source Sans 3"}
-        page.screenshot(path=folder / f"{name}.png", full_page=True)
+        shot = folder / f"{name}.png"
+        page.screenshot(path=shot, full_page=True)
+        with Image.open(shot) as image:
+            picture = image.convert("RGB")
+        width, height = picture.size
+        assert height > page.viewport_size["height"], name
+        assert {picture.getpixel((x, 4)) for x in range(0, width, 16)} == {header}, name
+        assert {picture.getpixel((x, height - 4)) for x in range(0, width, 16)} == {footer}, name
+        body = picture.crop((0, height // 4, width, 3 * height // 4))
+        share = sum(n for n, colour in body.getcolors(width * height) if colour in light)
+        assert share > 0.85 * body.width * body.height, name
     print(f"screenshots in {folder}")
+
+
+def rgb(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]

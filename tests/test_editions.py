@@ -13,9 +13,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from pydantic import ValidationError
 
 from insight.catalogue import Catalogue
-from insight.edition import public_briefing
+from insight.edition import Edition, public_briefing
+from insight.model import CaseStudy
+from insight.outputs import DOWNLOADS, downloads_of
 from insight.project import Project
 from tests.conftest import EDITIONS, Built
 
@@ -90,12 +93,32 @@ def test_the_fixture_marks_every_field_only_subscribers_may_read() -> None:
     assert not any(MARKER in str(value).lower().encode() for value in public.values())
 
 
+def test_the_public_briefing_is_as_valid_as_a_loaded_one() -> None:
+    """Each object of the projection passes its own type's validation as it stands, and is
+    still of the model's type where a template or a list expects one."""
+    [briefing] = Project(EDITIONS).load().briefings
+    public = public_briefing(briefing)
+    objects = [public, *public.case_studies, *public.delusions, *public.principles]
+    for item in objects:
+        assert type(item).model_validate(dict(item)) == item
+    [case] = public.case_studies
+    assert isinstance(case, CaseStudy) and type(case) is not CaseStudy
+    assert case.summary is None
+    assert all(d.belief is None and d.reality is None for d in public.delusions)
+    with pytest.raises(ValidationError):
+        type(case).model_validate({**dict(case), "summary": ""})
+
+
 def test_not_one_byte_only_subscribers_may_read_reaches_the_public_edition(
     editions: dict[str, Built],
 ) -> None:
-    public = scan(editions["public"].site)
+    """Every output of the public edition: its site, and each download made for it."""
+    built = editions["public"]
+    public = scan(built.site)
     assert public.files > 50, "the scan looked at the whole edition"
     assert public.leaks == []
+    for download in downloads_of(Edition.public):
+        assert scan(Project(built.project).output_dir(download.key)).leaks == []
 
 
 def test_the_subscriber_edition_holds_the_marker_so_the_scan_can_find_it(
@@ -112,13 +135,16 @@ def test_the_subscriber_edition_holds_the_marker_so_the_scan_can_find_it(
     } <= leaks
 
 
-def test_the_public_edition_has_no_pdf_and_only_the_images_its_texts_show(
+def test_the_public_edition_has_no_subscriber_download_and_only_the_images_its_texts_show(
     editions: dict[str, Built],
 ) -> None:
     site = editions["public"].site
-    assert not list(site.rglob("*.pdf"))
+    for download in DOWNLOADS:
+        published = editions["subscriber"].site / download.site_path("marked-briefing")
+        assert published.is_file()
+        if Edition.public not in download.editions:
+            assert not list(site.rglob(f"*{download.suffix}")), download.name
     assert sorted(p.name for p in (site / "images").iterdir()) == ["public-chart.png"]
-    assert (editions["subscriber"].site / "pdf" / "marked-briefing.pdf").is_file()
 
 
 def test_the_public_briefing_page_is_an_abstract_with_an_offer(editions: dict[str, Built]) -> None:

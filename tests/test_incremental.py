@@ -4,7 +4,9 @@ the same bytes as serial rendering."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pty
 import shutil
 import stat
 import subprocess
@@ -16,7 +18,6 @@ import pytest
 
 from bench.generate import generate
 from insight.edition import Edition
-from insight.progress import quiet
 from insight.project import Project
 from insight.sitestamp import site_key
 
@@ -118,10 +119,38 @@ def test_jobs_two_renders_the_same_bytes_as_one(tmp_path: Path) -> None:
     assert rendered["2"] == rendered["1"]
 
 
-@pytest.mark.parametrize("ci", ["true", "1"])
-def test_progress_bar_is_quiet_in_ci(ci: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CI", ci)
-    assert quiet()
+BAR = """
+import time
+from insight.progress import progress_bar
+with progress_bar(2, "Rendering PDFs") as advance:
+    for _ in range(2):
+        time.sleep(0.2)
+        advance()
+"""
+
+
+def at_a_terminal(**environment: str) -> str:
+    """What a run of the bar writes to stderr when stderr is a terminal."""
+    leader, follower = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "CI"} | environment
+    process = subprocess.Popen([sys.executable, "-c", BAR], stderr=follower, env=env)
+    os.close(follower)
+    written = b""
+    with contextlib.suppress(OSError):  # the terminal closes when the process ends
+        while chunk := os.read(leader, 4096):
+            written += chunk
+    process.wait(timeout=30)
+    os.close(leader)
+    return written.decode(errors="replace")
+
+
+def test_the_progress_bar_is_drawn_at_a_terminal_and_never_in_ci() -> None:
+    assert "Rendering PDFs" in at_a_terminal()
+    for ci in ("true", "1"):
+        assert at_a_terminal(CI=ci) == ""
+    # Sent to a file, as a CI log is, even with no CI variable.
+    result = subprocess.run([sys.executable, "-c", BAR], capture_output=True, text=True)
+    assert result.stderr == ""
 
 
 def test_the_site_key_follows_docs_wherever_the_configuration_puts_them(tmp_path: Path) -> None:

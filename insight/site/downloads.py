@@ -11,7 +11,7 @@ from pypdf.errors import PdfReadError
 
 
 @dataclass(frozen=True)
-class Download:
+class Facts:
     format: str
     size: str
     pages: int
@@ -21,14 +21,14 @@ class Download:
         return f"{self.format}, {self.size}, {pages}"
 
 
-def pdf_download(path: Path) -> Download | None:
+def pdf_facts(path: Path) -> Facts | None:
     """The facts of a built PDF, read from the file itself; None for a file that is no PDF,
     which is then not offered (`build.py build` renders it again: see insight.incremental)."""
     try:
         pages = len(PdfReader(path).pages)
     except PdfReadError:
         return None
-    return Download("PDF", file_size(path.stat().st_size), pages)
+    return Facts("PDF", file_size(path.stat().st_size), pages)
 
 
 def file_size(size: int) -> str:

@@ -10,14 +10,16 @@ feed reader shows a correction, an update or a withdrawal as a change.
 from __future__ import annotations
 
 from datetime import date
-
-from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.structure.files import Files
+from typing import TYPE_CHECKING
 
 from insight.catalogue import Catalogue
-from insight.edition import Edition
+from insight.outputs import downloads_of
 from insight.site.pages import briefing_uri
 from insight.site.render import ENV
+from insight.site.urls import SiteMap
+
+if TYPE_CHECKING:
+    from insight.site.generate import Settings
 
 FEED = "feed.xml"
 # A tag: URI (RFC 4151) names the feed and its entries for good, wherever the site is served.
@@ -25,26 +27,27 @@ TAG = "tag:socitm.net,2024:insight"
 EARLIEST = date(1990, 1, 1)  # as PublicationDate allows
 
 
-def atom_feed(catalogue: Catalogue, edition: Edition, files: Files, config: MkDocsConfig) -> str:
-    """The feed's XML: one entry per briefing, linking to its page (and, if published, its PDF)."""
-    base = config.site_url or ""
+def atom_feed(catalogue: Catalogue, settings: Settings, sitemap: SiteMap) -> str:
+    """The feed's XML: one entry per briefing, linking to its page and to each download of it
+    the site publishes."""
+    base = settings.site_url
 
     def url(src_uri: str) -> str | None:
-        file = files.get_file_from_path(src_uri)
-        return base + file.url if file else None
+        return base + sitemap.url(src_uri) if src_uri in sitemap.paths else None
 
     briefings = catalogue.briefings
     # With none yet, the earliest date one may have.
     updated = max((b.last_changed for b in briefings), default=EARLIEST)
     return ENV.get_template("feed.xml").render(
-        config=config,
+        config=settings,
         briefings=briefings,
+        downloads=downloads_of(settings.edition),
         updated=updated,
         home=base or "./",
         markdown=catalogue.markdown,
         url=url,
         briefing_uri=briefing_uri,
-        feed_id=f"{TAG}:{edition}",
+        feed_id=f"{TAG}:{settings.edition}",
         entry_id=lambda briefing_id: f"{TAG}:briefings/{briefing_id}",
         timestamp=timestamp,
     )

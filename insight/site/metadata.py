@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import nh3
-from mkdocs.config.defaults import MkDocsConfig
 
 from insight.catalogue import Catalogue
 from insight.edition import Edition
 from insight.model import Briefing
+from insight.outputs import PDF
 from insight.site.share import SITE_IMAGE, share_image_path
 
 Tag = tuple[str, str, str]
 """('name' or 'property', what the tag says, its content)."""
+
+if TYPE_CHECKING:
+    from insight.site.generate import Settings
 
 DESCRIPTION = 200  # characters of a summary that a preview shows
 
@@ -31,12 +35,12 @@ def head_tags(
     briefing: Briefing | None,
     catalogue: Catalogue,
     edition: Edition,
-    config: MkDocsConfig,
+    settings: Settings,
     address: Callable[[str], str | None],
 ) -> list[Tag]:
     """The tags of one page; `address(src_uri)` is a published file's absolute address or None."""
     image = address(share_image_path(briefing.id) if briefing else SITE_IMAGE)
-    tags = sharing(title, canonical, briefing, catalogue, config, image)
+    tags = sharing(title, canonical, briefing, catalogue, settings, image)
     if briefing:
         tags += highwire(briefing, edition, address)
     return tags
@@ -47,12 +51,12 @@ def sharing(
     canonical: str | None,
     briefing: Briefing | None,
     catalogue: Catalogue,
-    config: MkDocsConfig,
+    settings: Settings,
     image: str | None,
 ) -> list[Tag]:
-    description = summary_text(catalogue, briefing) if briefing else config.site_description
+    description = summary_text(catalogue, briefing) if briefing else settings.site_description
     tags: list[Tag] = [
-        ("property", "og:site_name", config.site_name),
+        ("property", "og:site_name", settings.site_name),
         ("property", "og:title", title),
         ("property", "og:type", "article" if briefing else "website"),
         ("property", "og:locale", "en_GB"),
@@ -67,7 +71,7 @@ def sharing(
             ("property", "article:modified_time", briefing.last_changed.isoformat()),
         ]
     if image:
-        alt = f"{config.site_name}: {briefing.title if briefing else config.site_description}"
+        alt = f"{settings.site_name}: {briefing.title if briefing else settings.site_description}"
         tags += [
             ("property", "og:image", image),
             ("property", "og:image:width", "1200"),
@@ -94,7 +98,7 @@ def highwire(
     ]
     if briefing.keywords:
         tags.append(("name", "citation_keywords", "; ".join(briefing.keywords)))
-    pdf = address(f"pdf/{briefing.id}.pdf") if edition is Edition.subscriber else None
+    pdf = address(PDF.site_path(briefing.id)) if edition in PDF.editions else None
     if pdf:
         tags.append(("name", "citation_pdf_url", pdf))
     return tags

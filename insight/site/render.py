@@ -13,20 +13,23 @@ import re
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
-from mkdocs.structure.files import File, Files
-from mkdocs.utils import get_relative_url
 
 from insight.catalogue import Catalogue
 from insight.edition import Edition
 from insight.look import OUR_TEMPLATES, look_of, look_of_catalogue
 from insight.markdown.sanitise import page_renderer
+from insight.model import Briefing
 from insight.presentation import case_tags, offer, present, price, series_line, withheld
-from insight.site.downloads import Download, pdf_download
 from insight.site.pages import Page, briefing_uri, organisation_uri
+from insight.site.urls import SiteMap, published_url, relative_url
+
+if TYPE_CHECKING:
+    from insight.site.generate import Offered
 
 IMAGES = "images/"
 """Where the site publishes briefings/images/; source fields write `images/<file>`."""
@@ -54,9 +57,14 @@ def environment(search_path: tuple[Path, ...]) -> Environment:
 
 
 def render_page(
-    page: Page, file: File, files: Files, catalogue: Catalogue, edition: Edition
+    page: Page,
+    sitemap: SiteMap,
+    catalogue: Catalogue,
+    edition: Edition,
+    offered: Callable[[Briefing], list[Offered]],
 ) -> str:
-    """The Markdown source of `page`, to be published as `file` among `files`."""
+    """The Markdown source of `page`, to be published among the files of `sitemap`;
+    `offered(briefing)`: the downloads a briefing's page offers."""
     # The theme writes a front-matter title into <title> as it is, but strips tags from
     # (and so unescapes) any other title: only this way does a title stay text.
     front_matter = yaml.safe_dump(
@@ -76,39 +84,20 @@ def render_page(
             brand=look.brand,
             withheld=withheld(edition),
             offer=lambda b: offer(b.availability, look.brand),
-            url=linker(file, files),
-            download=downloader(files),
-            markdown=markdown_renderer(file, catalogue),
+            offered=offered,
+            url=lambda src_uri, anchor="": sitemap.link(src_uri, page.src_uri, anchor),
+            markdown=markdown_renderer(
+                published_url(page.src_uri, sitemap.directory_urls), catalogue
+            ),
         )
     )
     return f"---\n{front_matter}---\n\n{body}"
 
 
-def downloader(files: Files) -> Callable[[str], Download | None]:
-    """download(src_uri): the format, size and pages of a PDF the site publishes, or None."""
-
-    def download(src_uri: str) -> Download | None:
-        target = files.get_file_from_path(src_uri)
-        return pdf_download(Path(target.abs_src_path)) if target and target.abs_src_path else None
-
-    return download
-
-
-def linker(file: File, files: Files) -> Callable[[str, str], str]:
-    """url(src_uri, anchor): a relative link from `file` to another file of the site."""
-
-    def url(src_uri: str, anchor: str = "") -> str:
-        target = files.get_file_from_path(src_uri)
-        if target is None:  # a template links to a page that does not exist: our bug
-            raise LookupError(f"{file.src_uri} links to {src_uri}, which the site does not have")
-        return get_relative_url(target.url, file.url) + (f"#{anchor}" if anchor else "")
-
-    return url
-
-
-def markdown_renderer(file: File, catalogue: Catalogue) -> Callable[[str], Markup]:
-    """markdown(text): the pandoc HTML of a source field, with image paths made relative to `file`."""
-    images = get_relative_url(IMAGES, file.url).rstrip("/") + "/"
+def markdown_renderer(url: str, catalogue: Catalogue) -> Callable[[str], Markup]:
+    """markdown(text): the pandoc HTML of a source field, with image paths made relative to
+    the page published at `url`."""
+    images = relative_url(IMAGES, url).rstrip("/") + "/"
     # The sanitiser rewrites each <img>'s src as it parses: no tag is looked for as text.
     render = page_renderer(catalogue.markdown, images_at=images)
     return lambda text: Markup(render(text))

@@ -1,0 +1,96 @@
+"""Every output a build makes, in the order it makes them: each file a reader downloads
+for a briefing (the PDF; later an EPUB or a DOCX), then the site that offers them.
+
+Everything that has to know the outputs iterates this list rather than naming them:
+the command line builds those of an edition, the site publishes each download beside
+its briefing's page and offers it there and in the feed, the site's cache key covers
+the stamps of each, a preview held back is removed from each, and the leak test scans
+every output of the public edition. A new format is one entry in DOWNLOADS and a
+renderer of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from insight.catalogue import Catalogue
+from insight.edition import Edition
+from insight.project import Project
+from insight.site.downloads import Facts, pdf_facts
+
+Render = Callable[[Project, Catalogue, Iterable[str] | None, int | None], list[Path]]
+
+
+@dataclass(frozen=True)
+class Download:
+    """A format every briefing of an edition is rendered to, one file each."""
+
+    key: str
+    """Names its folder in build/ (and in the site) and in the cache: 'pdf'."""
+    name: str
+    """What a reader is told it is: 'PDF'."""
+    suffix: str
+    media_type: str
+    editions: frozenset[Edition]
+    render: Render
+    """Writes the files of the given briefings (all when None) that are out of date, up to
+    `jobs` at a time; returns those written."""
+    facts: Callable[[Path], Facts | None]
+    """What a reader is told before downloading a built file; None for a file that is not one."""
+
+    def built(self, project: Project, briefing_id: str) -> Path:
+        return project.output_dir(self.key) / f"{briefing_id}{self.suffix}"
+
+    def site_path(self, briefing_id: str) -> str:
+        return f"{self.key}/{briefing_id}{self.suffix}"
+
+    def stamps(self, project: Project) -> Path:
+        """Where the keys of the files last rendered are kept (see insight.incremental)."""
+        return project.cache_dir / self.key
+
+
+def render_pdfs(
+    project: Project, catalogue: Catalogue, ids: Iterable[str] | None, jobs: int | None
+) -> list[Path]:
+    # Imported when rendering, so that the site alone never loads WeasyPrint.
+    from insight.pdf import build_pdfs
+
+    return build_pdfs(project, catalogue, ids, jobs=jobs)
+
+
+PDF = Download(
+    key="pdf",
+    name="PDF",
+    suffix=".pdf",
+    media_type="application/pdf",
+    editions=frozenset({Edition.subscriber}),
+    render=render_pdfs,
+    facts=pdf_facts,
+)
+
+DOWNLOADS: tuple[Download, ...] = (PDF,)
+"""In the order the briefing page offers them."""
+
+
+def downloads_of(edition: Edition) -> list[Download]:
+    return [d for d in DOWNLOADS if edition in d.editions]
+
+
+def built_downloads(project: Project, catalogue: Catalogue, edition: Edition) -> dict[str, Path]:
+    """Site path -> built file, of every download the edition publishes that is there now."""
+    return {
+        d.site_path(b.id): path
+        for d in downloads_of(edition)
+        for b in catalogue.briefings
+        if (path := d.built(project, b.id)).is_file()
+    }
+
+
+def discard_held_back(project: Project, every: Catalogue, published: Catalogue) -> None:
+    """Remove the downloads a preview made of briefings `published` holds back, so that a
+    build for publishing leaves no output of theirs behind."""
+    for briefing_id in every.by_id.keys() - published.by_id.keys():
+        for download in DOWNLOADS:
+            download.built(project, briefing_id).unlink(missing_ok=True)
