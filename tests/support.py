@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import socket
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -44,3 +45,10 @@ class Elements(HTMLParser):
 
     def links(self) -> list[str]:
         return [a[key] or "" for _, a in self.tags for key in ("href", "src") if key in a]
+
+
+def free_port() -> int:
+    """A loopback port no one listens on now, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -43,30 +43,25 @@ class Rendered:
         return [page.extract_text() for page in self.reader.pages]
 
 
-def render_all(catalogue: Catalogue, folder: Path) -> list[Rendered]:
-    rendered = []
-    for briefing in catalogue.briefings:
-        path = folder / f"{briefing.id}.pdf"
-        render_pdf(catalogue, briefing, path)
-        rendered.append(Rendered(briefing, catalogue, path, PdfReader(path)))
-    return rendered
+@pytest.fixture(scope="session")
+def real(catalogue: Catalogue, real_pdfs: dict[str, Path]) -> list[Rendered]:
+    """Every briefing in briefings/, as `build.py build` printed it for the whole session."""
+    return [
+        Rendered(b, catalogue, real_pdfs[b.id], PdfReader(real_pdfs[b.id]))
+        for b in catalogue.briefings
+    ]
 
 
 @pytest.fixture(scope="session")
-def real(tmp_path_factory: pytest.TempPathFactory) -> list[Rendered]:
-    """Every briefing in briefings/, rendered once for the whole session."""
-    return render_all(Project(ROOT).load(), tmp_path_factory.mktemp("real"))
+def fixture_catalogue(every_feature_pdf: tuple[Catalogue, Path]) -> Catalogue:
+    return every_feature_pdf[0]
 
 
 @pytest.fixture(scope="session")
-def fixture_catalogue() -> Catalogue:
-    return load_catalogue([EVERY_FEATURE], FIXTURES / "images", base=ROOT)
-
-
-@pytest.fixture(scope="session")
-def every(fixture_catalogue: Catalogue, tmp_path_factory: pytest.TempPathFactory) -> Rendered:
+def every(every_feature_pdf: tuple[Catalogue, Path]) -> Rendered:
     """The fixture with every piece of furniture: footnotes, an image, a long table."""
-    return render_all(fixture_catalogue, tmp_path_factory.mktemp("every"))[0]
+    catalogue, path = every_feature_pdf
+    return Rendered(catalogue.briefings[0], catalogue, path, PdfReader(path))
 
 
 @pytest.fixture(scope="session")

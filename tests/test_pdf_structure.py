@@ -16,9 +16,7 @@ import pdfplumber
 import pikepdf
 import pytest
 
-from insight.catalogue import load_catalogue
-from insight.pdf import render_pdf
-from insight.project import Project
+from insight.catalogue import Catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "pdf"
@@ -443,16 +441,10 @@ RULES = {
 
 
 @pytest.fixture(scope="module")
-def structures(tmp_path_factory: pytest.TempPathFactory) -> list[Structure]:
-    folder = tmp_path_factory.mktemp("structure")
-    real = Project(ROOT).load()
-    every = load_catalogue([FIXTURES / "every-feature.yaml"], FIXTURES / "images", base=ROOT)
-    paths = []
-    for catalogue in (real, every):
-        for briefing in catalogue.briefings:
-            paths.append(folder / f"{briefing.id}.pdf")
-            render_pdf(catalogue, briefing, paths[-1])
-    return [Structure(path) for path in paths]
+def structures(
+    real_pdfs: dict[str, Path], every_feature_pdf: tuple[Catalogue, Path]
+) -> list[Structure]:
+    return [Structure(path) for path in [*real_pdfs.values(), every_feature_pdf[1]]]
 
 
 @pytest.mark.parametrize("rule", list(RULES), ids=lambda rule: rule.replace(" ", "-"))

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, Built
+from tests.support import free_port
 
 RECIPE = ROOT / "deploy" / "nginx" / "subscriber.conf"
 WRAPPER = ROOT / "tests" / "fixtures" / "serving" / "nginx.conf"
@@ -30,12 +31,6 @@ pytestmark = pytest.mark.skipif(
     NGINX is None or shutil.which("openssl") is None,
     reason="nginx and openssl are needed: run 'python3 tasks.py setup' (debian-packages.txt)",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def htpasswd(folder: Path, name: str, password: str) -> Path:

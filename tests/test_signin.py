@@ -38,6 +38,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Route
 
 from tests.browsing import chromium, needs_chromium
 from tests.conftest import ROOT
+from tests.support import free_port
 
 RECIPE = ROOT / "deploy" / "oidc"
 SIGNIN_CONF = RECIPE / "insight-signin.conf"
@@ -120,12 +121,6 @@ def test_the_session_is_bounded_in_time_by_the_settings() -> None:
 
 
 # --- The servers, on loopback ------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def fill(text: str, values: dict[str, str]) -> str:
