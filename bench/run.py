@@ -1,11 +1,14 @@
 """Benchmark `build.py build` against the floor, on synthetic catalogues of N briefings.
 
-    python -m bench.run [N ...] [--jobs J] [--readme]
+    python -m bench.run [N ...] [--preview-at N] [--memory-at N] [--jobs J] [--readme]
 
 For each N, in one run: the floor (WeasyPrint alone on the same final HTML, summed and
 divided by the jobs, plus a plain `mkdocs build` of the same pages), the peer (mkdocs-to-pdf
 over the same pages, from bench/requirements.txt), a cold build, a warm rebuild after
 editing one briefing, and the wall time, CPU time and peak memory of each.
+--preview-at N: seconds from saving an edit until `build.py serve` serves it, at N.
+--memory-at N: the peak memory of a cold build at 50 and at N briefings.
+With neither and no N, the N are 5, 50 and 200.
 See bench/README.md for what each column means and the latest results.
 """
 
@@ -16,6 +19,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,16 +34,20 @@ from pypdf import PdfReader
 from weasyprint import __version__ as WEASYPRINT
 
 from bench.generate import generate
+from bench.preview import preview_seconds
 from insight.pdf import pdf_bytes
 from insight.pdf.document import briefing_html
 from insight.project import Project
 
 REPO = Path(__file__).resolve().parent.parent
 README = REPO / "bench" / "README.md"
-RESULTS_START, RESULTS_END = "<!-- results -->", "<!-- /results -->"
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 SAMPLE_EVERY = 0.05  # seconds between memory samples
 QUIET = {**os.environ, "CI": "true", "NO_MKDOCS_2_WARNING": "1"}
+BUILD_PY = [sys.executable, str(REPO / "build.py")]
+PREVIEW_TARGET = 1.5  # seconds from a save to the changed page, at N = 50
+MEMORY_BASE = 50  # the N the other targets are at, beside which --memory-at's is read
+MEMORY_TARGET = 600e6  # bytes
 
 
 @dataclass(frozen=True)
@@ -118,20 +126,102 @@ HEADER = (
 )
 
 
+PREVIEW_HEADER = (
+    "| | N | each edit (s) | median (s) | target (s) | median / target |\n"
+    "|---|---:|---:|---:|---:|---:|"
+)
+
+
+def preview_row(count: int, seconds: list[float]) -> str:
+    median = statistics.median(seconds)
+    cells = [
+        "preview after one edit",
+        f"{count}",
+        ", ".join(f"{s:.2f}" for s in seconds),
+        f"{median:.2f}",
+        f"{PREVIEW_TARGET}",
+        f"**{median / PREVIEW_TARGET:.2f}**",
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+MEMORY_HEADER = (
+    "| N | peak cold (MB) | MB per briefing | MB per briefing added | peak / 600 MB |\n"
+    "|---:|---:|---:|---:|---:|"
+)
+
+
+def memory_table(peaks: dict[int, int]) -> str:
+    """A row per N; the memory each briefing adds since the N before says whether it grows
+    linearly."""
+    counts = sorted(peaks)
+    rows = []
+    for i, count in enumerate(counts):
+        peak = peaks[count]
+        added = ""
+        if i:
+            before = counts[i - 1]
+            added = f"{(peak - peaks[before]) / (count - before) / 1e6:.2f}"
+        cells = [
+            f"{count}",
+            f"{peak / 1e6:.0f}",
+            f"{peak / count / 1e6:.1f}",
+            added,
+            f"**{peak / MEMORY_TARGET:.2f}**",
+        ]
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join([MEMORY_HEADER, *rows])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("counts", nargs="*", type=int, default=[5, 50, 200], metavar="N")
+    parser.add_argument("counts", nargs="*", type=int, metavar="N")
+    parser.add_argument("--preview-at", type=int, metavar="N", help="time the preview at N")
+    parser.add_argument(
+        "--memory-at", type=int, metavar="N", help=f"peak memory at {MEMORY_BASE} and N"
+    )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--readme", action="store_true", help=f"write the table into {README}")
+    parser.add_argument("--readme", action="store_true", help=f"write the tables into {README}")
     args = parser.parse_args()
-    results = []
+    if not (args.counts or args.preview_at or args.memory_at):
+        args.counts = [5, 50, 200]
+    blocks: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="insight-bench-") as work:
+        results = []
         for count in args.counts:
             results.append(measure(count, args.jobs, Path(work)))
             log(results[-1].row())
-    print(table(results))
+        if results:
+            blocks["results"] = table(results)
+        if args.preview_at:
+            blocks["preview"] = preview(args.preview_at, Path(work))
+        if args.memory_at:
+            # A cold build the table above has made is not made again.
+            peaks = {r.count: r.cold_peak for r in results}
+            blocks["memory"] = memory_table(
+                {
+                    n: peaks.get(n) or cold_peak(n, args.jobs, Path(work))
+                    for n in sorted({MEMORY_BASE, args.memory_at})
+                }
+            )
+    print("\n\n".join(blocks.values()))
     if args.readme:
-        write_results(table(results), args.jobs)
+        for name, text in blocks.items():
+            write_results(name, text, None if name == "preview" else args.jobs)
+
+
+def preview(count: int, work: Path) -> str:
+    project = generate(work / f"preview-n{count}", count)
+    log(f"N={count}: preview")
+    return "\n".join(
+        [PREVIEW_HEADER, preview_row(count, preview_seconds(BUILD_PY, project, QUIET))]
+    )
+
+
+def cold_peak(count: int, jobs: int, work: Path) -> int:
+    project = generate(work / f"memory-n{count}", count)
+    log(f"N={count}: cold build, for its peak memory")
+    return timed_build(project, jobs).peak
 
 
 def measure(count: int, jobs: int, work: Path) -> Result:
@@ -231,8 +321,8 @@ def mkdocs(config: Path, env: dict[str, str]) -> None:
 
 def timed_build(project: Path, jobs: int) -> Run:
     """The run of `build.py build`."""
-    command = [sys.executable, str(REPO / "build.py"), "--root", str(project)]
-    return timed([*command, "build", "--jobs", str(jobs)], cwd=REPO)
+    command = [*BUILD_PY, "--root", str(project), "build", "--jobs", str(jobs)]
+    return timed(command, cwd=REPO)
 
 
 def timed(command: list[str], *, cwd: Path) -> Run:
@@ -311,16 +401,23 @@ def table(results: list[Result]) -> str:
     )
 
 
-def write_results(text: str, jobs: int) -> None:
+def write_results(name: str, text: str, jobs: int | None) -> None:
+    """Replace the README's block `name` (between <!-- name --> and <!-- /name -->), so
+    that a run writes the tables it measured and leaves the others as they were."""
+    start, end = f"<!-- {name} -->", f"<!-- /{name} -->"
     readme = README.read_text(encoding="utf-8")
-    before, rest = readme.split(RESULTS_START)
-    _, after = rest.split(RESULTS_END)
-    machine = (
-        f"{os.cpu_count()} cores, --jobs {jobs}, Python {sys.version.split()[0]}, "
-        f"WeasyPrint {WEASYPRINT}, {time.strftime('%Y-%m-%d')}"
+    before, rest = readme.split(start)
+    _, after = rest.split(end)
+    machine = ", ".join(
+        [f"{os.cpu_count()} cores"]
+        + ([f"--jobs {jobs}"] if jobs else [])
+        + [
+            f"Python {sys.version.split()[0]}",
+            f"WeasyPrint {WEASYPRINT}",
+            time.strftime("%Y-%m-%d"),
+        ]
     )
-    block = f"{RESULTS_START}\n{machine}\n\n{text}\n{RESULTS_END}"
-    README.write_text(before + block + after, encoding="utf-8")
+    README.write_text(f"{before}{start}\n{machine}\n\n{text}\n{end}{after}", encoding="utf-8")
 
 
 def log(message: str) -> None:
