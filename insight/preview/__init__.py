@@ -10,6 +10,7 @@ brings the site back.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import tempfile
@@ -85,6 +86,10 @@ def error_page(site_dir: Path) -> bytes | None:
 
 def serve(project: Project, edition: Edition, host: str, port: int) -> None:
     """Serve `edition` until Ctrl-C or SIGTERM."""
+    # Every save reloads every source: with the build cache, pandoc converts only the texts
+    # that changed. A checkout where it cannot be made is previewed all the same, more slowly.
+    with contextlib.suppress(OSError):
+        project.cache_dir.mkdir(parents=True, exist_ok=True)
     site_dir = Path(tempfile.mkdtemp(prefix="insight-preview-"))
     try:
         server = preview_server(project, edition, host, port, site_dir)
