@@ -34,7 +34,9 @@ def main(argv: list[str]) -> int:
     if command == "build":
         return run([str(PYTHON), "build.py", "build", *rest])
     if command == "test":
-        return run([str(PYTHON), "-m", "pytest", *rest])
+        # One worker per core; each test file stays on one worker, so that the servers and
+        # builds a file's fixtures make are made once.
+        return run([str(PYTHON), "-m", "pytest", "-n", "auto", "--dist", "loadfile", *rest])
     return 0
 
 
