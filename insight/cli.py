@@ -16,20 +16,19 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
 
+from insight.builder import build_edition
 from insight.catalogue import Catalogue
 from insight.changes import GitError, summarise_changes
 from insight.edition import Edition
 from insight.errors import SourceError, SourceErrors
 from insight.faults import ENVIRONMENT_FAULT, describe, during
-from insight.outputs import PDF, discard_held_back, downloads_of
+from insight.outputs import PDF, Download, discard_held_back
 from insight.pdfdiff import BuildError, changed, compare_all, pdfs_at
 from insight.project import Project
 from insight.release import now, released, scheduled
 from insight.scaffold import new_briefing, new_case_study
 from insight.schema import generated_files, stale_files, write_generated
-from insight.site.publish import build_site
 from insight.site.siteurl import ENVIRONMENT, override_problem
-from insight.sitestamp import build_site_if_changed
 from insight.spelling import WORDS_FILE, SourceWarning, spelling_warnings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -333,18 +332,11 @@ def run_build(project: Project, args: argparse.Namespace) -> int:
     catalogue = released(every, now(), preview=args.preview_embargoed)
     discard_held_back(project, every, catalogue)
     edition = args.edition
-    # The site publishes the edition's downloads, and says how big each is: they come first.
-    for download in downloads_of(edition):
-        with during(f"rendering the {download.name}s"):
-            written = download.render(project, catalogue, None, args.jobs)
+
+    def report(download: Download, written: list[Path]) -> None:
         report_written(project, written, len(catalogue.briefings), download.name)
-    site = build_site_if_changed(
-        project,
-        edition,
-        lambda project, edition: build_site(project, edition, catalogue),
-        # What else the site depends on: the time (which briefings are out) and its address.
-        context=(*catalogue.by_id, *catalogue.embargoed, os.environ.get(ENVIRONMENT, "")),
-    )
+
+    site = build_edition(project, catalogue, edition, args.jobs, report).site
     if site is None:
         print(f"the {edition} site is up to date", file=sys.stderr)
     else:

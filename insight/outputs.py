@@ -12,15 +12,34 @@ renderer of its own.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from insight.catalogue import Catalogue
 from insight.edition import Edition
 from insight.project import Project
 from insight.site.downloads import Facts, pdf_facts
 
-Render = Callable[[Project, Catalogue, Iterable[str] | None, int | None], list[Path]]
+
+class Rendering(Protocol):
+    """Files being rendered while the build does other work."""
+
+    @property
+    def pending(self) -> list[Path]:
+        """The files that will be written."""
+        ...
+
+    def finish(self) -> list[Path]:
+        """Wait for every file; return those written, or raise the sources' errors."""
+        ...
+
+
+Start = Callable[
+    [Project, Catalogue, Iterable[str] | None, int | None, bool],
+    AbstractContextManager[Rendering],
+]
 
 
 @dataclass(frozen=True)
@@ -34,11 +53,19 @@ class Download:
     suffix: str
     media_type: str
     editions: frozenset[Edition]
-    render: Render
-    """Writes the files of the given briefings (all when None) that are out of date, up to
-    `jobs` at a time; returns those written."""
+    start: Start
+    """start(project, catalogue, ids, jobs, meanwhile): a context in which the files of the
+    given briefings (all when None) that are out of date are rendered, up to `jobs` at a
+    time, away from this process when the caller works `meanwhile`."""
     facts: Callable[[Path], Facts | None]
     """What a reader is told before downloading a built file; None for a file that is not one."""
+
+    def render(
+        self, project: Project, catalogue: Catalogue, ids: Iterable[str] | None, jobs: int | None
+    ) -> list[Path]:
+        """Write the files that are out of date; return those written."""
+        with self.start(project, catalogue, ids, jobs, False) as rendering:
+            return rendering.finish()
 
     def built(self, project: Project, briefing_id: str) -> Path:
         return project.output_dir(self.key) / f"{briefing_id}{self.suffix}"
@@ -51,13 +78,17 @@ class Download:
         return project.cache_dir / self.key
 
 
-def render_pdfs(
-    project: Project, catalogue: Catalogue, ids: Iterable[str] | None, jobs: int | None
-) -> list[Path]:
+def start_pdfs(
+    project: Project,
+    catalogue: Catalogue,
+    ids: Iterable[str] | None,
+    jobs: int | None,
+    meanwhile: bool,
+) -> AbstractContextManager[Rendering]:
     # Imported when rendering, so that the site alone never loads WeasyPrint.
-    from insight.pdf import build_pdfs
+    from insight.pdf import rendering
 
-    return build_pdfs(project, catalogue, ids, jobs=jobs)
+    return rendering(project, catalogue, ids, jobs=jobs, meanwhile=meanwhile)
 
 
 PDF = Download(
@@ -66,7 +97,7 @@ PDF = Download(
     suffix=".pdf",
     media_type="application/pdf",
     editions=frozenset({Edition.subscriber}),
-    render=render_pdfs,
+    start=start_pdfs,
     facts=pdf_facts,
 )
 

@@ -36,8 +36,9 @@ class Project:
     def cache_dir(self) -> Path:
         """Keys of the outputs last built and pandoc's answers: safe to delete, never published.
 
-        `build.py build` and `pdf` create it; a plain `mkdocs build` or `check` uses it only if
-        it exists, so that they leave nothing behind in a folder never built.
+        `build.py build`, `pdf` and `serve` create it (a preview rereads every source at each
+        save); a plain `mkdocs build` or `check` uses it only if it exists, so that they leave
+        nothing behind in a folder never built.
         """
         return self.root / "build" / ".cache"
 

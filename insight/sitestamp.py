@@ -35,17 +35,24 @@ def build_site_if_changed(
     edition: Edition,
     build: Callable[[Project, Edition], Path],
     context: tuple[str, ...] = (),
+    *,
+    rendering: bool = False,
 ) -> Path | None:
     """Run `build` for `edition` unless its inputs are those of its last build and that site is
     still there, file for file and byte for byte; return the folder `build` returned, or None
-    when the site was up to date. `context`: what else the site is made from, not in a file."""
+    when the site was up to date. `context`: what else the site is made from, not in a file.
+    `rendering`: downloads are being rendered, which the site publishes, so it is built; by
+    the time `build` returns, they are written and stamped."""
     stored = project.cache_dir / f"site-{edition}.json"
-    key = digest([site_key(project, edition), *context])
-    if is_current(readable_json(stored), key):
+    # Read before the build, so that a source saved while the site is built makes it stale.
+    inputs = site_inputs(project, edition)
+    stamps = download_stamps(project, edition)
+    if not rendering and is_current(readable_json(stored), site_stamp_key(inputs, context, stamps)):
         return None
     # The stamp stays until the new site replaces the old: a build that fails leaves the old
     # site, which it still describes, and a site replaced but not stamped fails its digest.
     site = build(project, edition)
+    key = site_stamp_key(inputs, context, download_stamps(project, edition))
     stamp = {"key": key, "site": str(site.resolve()), "output": site_digest(site)}
     write_atomically(stored, json.dumps(stamp).encode())
     return site
@@ -71,22 +78,35 @@ def site_digest(site: Path) -> str | None:
 
 
 def site_key(project: Project, edition: Edition) -> str:
-    """A digest of the edition, the configuration and the docs it names, briefing sources and
-    images, the package (plugin code, templates, assets), the site tools' versions, and the keys
+    """A digest of everything a site edition is made from (see `site_inputs`), and of the keys
     of the edition's built downloads."""
+    return digest([site_inputs(project, edition), download_stamps(project, edition)])
+
+
+def site_stamp_key(inputs: str, context: tuple[str, ...], stamps: str) -> str:
+    return digest([inputs, stamps, *context])
+
+
+def site_inputs(project: Project, edition: Edition) -> str:
+    """A digest of the edition, the configuration and the docs it names, briefing sources and
+    images, the package (plugin code, templates, assets) and the site tools' versions."""
     root = project.root
-    stamps = [f for d in downloads_of(edition) for f in tree_files(d.stamps(project))]
-    files = [*tree_files(project.briefings), *stamps]
     return digest(
         [
             edition,
             *versions(*SITE_TOOLS),
             # Absolute: the configuration may inherit, and its docs may live, outside the project.
             *file_parts(configuration_files(root / "mkdocs.yml"), Path("/")),
-            *file_parts([f for f in files if f.is_file()], root),
+            *file_parts([f for f in tree_files(project.briefings) if f.is_file()], root),
             *file_parts(tree_files(PACKAGE), PACKAGE),
         ]
     )
+
+
+def download_stamps(project: Project, edition: Edition) -> str:
+    """A digest of the keys of the edition's built downloads, which the site publishes."""
+    stamps = [f for d in downloads_of(edition) for f in tree_files(d.stamps(project))]
+    return digest(file_parts([f for f in stamps if f.is_file()], project.root))
 
 
 def configuration_files(config_file: Path) -> list[Path]:

@@ -167,10 +167,11 @@ def test_a_pdf_larger_than_the_system_allows_leaves_every_output_as_it_was(
     before = fingerprint(project)
     with edited(project):
         result = build(project, "build", "--jobs", "2", file_size_limit=30_000)
-    # The renderer's own temporary font files may be the first to be refused.
+    # The site is built while the PDFs render: a PDF, the renderer's own temporary font files
+    # or a file of the site may be the first to be refused.
     assert_one_line_fault(
         result,
-        r"cannot write (build/pdf/[a-z-]+\.pdf|a file while rendering the PDFs): the file is "
+        r"cannot write (build/pdf/[a-z-]+\.pdf|site/\S+|a file while rendering the PDFs): the file is "
         r"larger than this system allows \(raise the limit on file size \('ulimit -f'\) and "
         r"build again\)",
     )
@@ -216,7 +217,7 @@ def test_a_read_only_file_system_is_named_with_what_to_do(project: Path) -> None
         )
     assert_one_line_fault(
         result,
-        r"cannot write build/\S+: the file system is read-only "
+        r"cannot write (build/\S+|site): the file system is read-only "
         r"\(build in a folder that can be written, or mount it read-write\)",
     )
     assert fingerprint(project) == before

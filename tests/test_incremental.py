@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pty
+import re
 import shutil
 import stat
 import subprocess
@@ -15,10 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
+from pypdf import PdfReader
 
 from bench.generate import generate
+from insight.builder import build_edition
 from insight.edition import Edition
 from insight.project import Project
+from insight.site.publish import build_site
 from insight.sitestamp import site_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,6 +104,52 @@ def test_site_is_not_rebuilt_when_nothing_changed(builds: Builds) -> None:
 def test_site_is_rebuilt_when_a_briefing_changed(builds: Builds) -> None:
     assert "wrote site/" in builds.edited.stderr
     assert builds.edited.site_inode != builds.cold.site_inode
+
+
+def site_files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+
+def test_the_site_built_while_a_pdf_renders_is_the_one_built_after_it(builds: Builds) -> None:
+    """The edited build made its site while the PDF rendered: file for file, byte for byte,
+    it is the site made now from the PDFs as they are, the new PDF included."""
+    site = builds.project / "site"
+    alongside = site_files(site)
+    assert alongside[f"pdf/{EDITED}.pdf"] == builds.edited.pdfs[EDITED][0]
+    catalogue = Project(builds.project).load()
+    build_site(Project(builds.project), Edition.subscriber, catalogue)
+    assert site_files(site) == alongside
+
+
+def test_a_pdf_whose_pages_change_has_its_site_built_again(tmp_path: Path) -> None:
+    """What the page says of a PDF (its pages, its size) is only known once it is rendered:
+    when that changed, the site is made again and says what now holds."""
+    project = generate(tmp_path, 1)
+    build(project, "build")
+    source = project / "briefings" / f"{EDITED}.yaml"
+    page = project / "site" / "briefings" / EDITED / "index.html"
+    before = facts_line(page)
+    longer = "\n\n".join(["A paragraph that makes the briefing longer. " * 12] * 40)
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    data["sections"][0]["body"] += "\n\n" + longer
+    source.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    reported: list[Path] = []
+    catalogue = Project(project).load()
+    built = build_edition(
+        Project(project), catalogue, Edition.subscriber, 2, lambda _, files: reported.extend(files)
+    )
+    assert built.site_rebuilt
+    assert reported == [project / "build" / "pdf" / f"{EDITED}.pdf"]
+    after = facts_line(page)
+    assert after != before
+    pages = len(PdfReader(reported[0]).pages)
+    assert after.endswith(f", {pages} pages")
+
+
+def facts_line(page: Path) -> str:
+    found = re.search(r'insight-download-facts">([^<]+)<', page.read_text(encoding="utf-8"))
+    assert found, page
+    return found[1]
 
 
 def test_published_pdfs_are_readable_by_everyone(builds: Builds) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pikepdf
 import pytest
 from mkdocs.structure.files import File
 from pypdf import PdfWriter
@@ -83,6 +84,52 @@ def test_a_download_is_offered_only_once_built(tmp_path: Path, catalogue: Catalo
     assert f'href="https://example.org/pdf/{briefing.id}.pdf"' in made(FEED)
 
 
+def unreadable_pdfs(folder: Path) -> dict[str, Path]:
+    """PDFs a viewer would refuse: locked by a password, cut off half-way."""
+    writer = PdfWriter()
+    for _ in range(20):
+        writer.add_blank_page(595, 842)
+    writer.write(folder / "whole.pdf")
+    with pikepdf.open(folder / "whole.pdf") as pdf:
+        pdf.save(folder / "locked.pdf", encryption=pikepdf.Encryption(owner="o", user="u"))
+        # Every object in the open, so that half of the file still holds whole pages.
+        plain = {"object_stream_mode": pikepdf.ObjectStreamMode.disable, "compress_streams": False}
+        pdf.save(folder / "plain.pdf", **plain)
+    plain = (folder / "plain.pdf").read_bytes()
+    (folder / "cut.pdf").write_bytes(plain[: len(plain) // 2])
+    return {name: folder / f"{name}.pdf" for name in ("locked", "cut")}
+
+
+@pytest.mark.parametrize("damage", ["locked", "cut"])
+def test_a_pdf_no_viewer_could_open_is_not_offered(
+    tmp_path: Path, catalogue: Catalogue, damage: str
+) -> None:
+    project = Project(tmp_path / "project")
+    project.images.mkdir(parents=True)
+    briefing = catalogue.briefing("living-with-austerity")
+    built = PDF.built(project, briefing.id)
+    built.parent.mkdir(parents=True)
+    built.write_bytes(unreadable_pdfs(tmp_path)[damage].read_bytes())
+    settings = Settings(Edition.subscriber, "Insight", site_url="https://example.org/")
+    site = generate_site(project, catalogue, settings, DOCUMENTS)
+    assert site.offers[briefing.id] == []
+    page = next(f for f in site.files if f.src_uri == f"briefings/{briefing.id}.md")
+    assert "PDF not built yet." in str(page.content)
+
+
+def test_a_pdf_among_the_docs_is_not_offered_anywhere(tmp_path: Path, catalogue: Catalogue) -> None:
+    """A download is offered only as built: the page, the feed and the head's tags agree."""
+    project = Project(tmp_path)
+    project.images.mkdir(parents=True)
+    briefing = catalogue.briefing("living-with-austerity")
+    documents = [*DOCUMENTS, PDF.site_path(briefing.id)]
+    settings = Settings(Edition.subscriber, "Insight", site_url="https://example.org/")
+    site = generate_site(project, catalogue, settings, documents)
+    assert site.offers[briefing.id] == []
+    feed = next(f for f in site.files if f.src_uri == FEED)
+    assert "enclosure" not in str(feed.content)
+
+
 def test_the_public_edition_is_made_from_the_public_catalogue_without_downloads(
     catalogue: Catalogue,
 ) -> None:
@@ -101,6 +148,7 @@ def test_the_stylesheet_is_published_after_the_brands_variables(subscriber: Site
 @pytest.mark.parametrize("directory_urls", [True, False])
 def test_the_addresses_are_those_mkdocs_gives(subscriber: Site, directory_urls: bool) -> None:
     names = [*DOCUMENTS, *(f.src_uri for f in subscriber.files), "README.md", "a b/c d.md"]
+    names += ["guide/README.md", "notes.markdown", "a/b.mkd", "static/index.html", "x.MD"]
     for name in names:
         file = File(name, src_dir=None, dest_dir="site", use_directory_urls=directory_urls)
         assert published_url(name, directory_urls) == file.url

@@ -11,6 +11,7 @@ import hashlib
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -27,7 +28,7 @@ from insight.pdf.fetch import AssetFetcher, FetchRefused
 from insight.pdf.key import print_key
 from insight.pdf.limits import LAYOUT_MEMORY, LAYOUT_SECONDS, LayoutTimeout, Problem, time_limit
 from insight.pdf.tagging import finish_tagging
-from insight.pdf.workers import worker_pool
+from insight.pdf.workers import deaf_workers, worker_pool
 from insight.progress import progress_bar
 from insight.project import ASSETS, Project
 
@@ -60,21 +61,69 @@ def build_pdfs(
 
     A PDF whose HTML and assets are those it was last rendered from is left as it is.
     """
+    with rendering(project, catalogue, ids, jobs=jobs) as rendered:
+        return rendered.finish()
+
+
+@dataclass
+class Rendering:
+    """PDFs being rendered by worker processes, while the build does other work."""
+
+    stale: list[PrintJob]
+    results: Iterator[tuple[PrintJob, Problem | None]]
+
+    @property
+    def pending(self) -> list[Path]:
+        """The PDFs that will be written, each replacing the one there (if any) once whole."""
+        return [job.out for job in self.stale]
+
+    def finish(self) -> list[Path]:
+        """Wait for every PDF; return those written, or raise the errors of those refused."""
+        errors: list[SourceError] = []
+        with progress_bar(len(self.stale), "Rendering PDFs") as advance:
+            for job, refused in self.results:
+                if refused:
+                    errors.append(refusal(job.source, refused))
+                else:
+                    job.stamp.write(job.key, job.out)
+                advance()
+        if errors:
+            raise SourceErrors(errors)
+        return self.pending
+
+
+@contextmanager
+def rendering(
+    project: Project,
+    catalogue: Catalogue,
+    ids: Iterable[str] | None = None,
+    *,
+    jobs: int | None = None,
+    meanwhile: bool = False,
+) -> Iterator[Rendering]:
+    """Start rendering the PDFs that are out of date, in worker processes when there is more
+    than one or when the caller works `meanwhile`; leaving the block before `finish()` (by an
+    error, Ctrl-C or SIGTERM) stops every worker and keeps only whole PDFs."""
     wanted = list(ids) if ids is not None else [b.id for b in catalogue.briefings]
     planned = [print_job(project, catalogue, briefing_id) for briefing_id in wanted]
     discard_leftovers(job.out for job in planned)  # of a build killed while a PDF was written
     stale = [job for job in planned if not job.stamp.matches(job.key, job.out)]
-    errors: list[SourceError] = []
-    with progress_bar(len(stale), "Rendering PDFs") as advance:
-        for job, refused in outcomes(stale, jobs or os.cpu_count() or 1):
-            if refused:
-                errors.append(refusal(job.source, refused))
-            else:
-                job.stamp.write(job.key, job.out)
-            advance()
-    if errors:
-        raise SourceErrors(errors)
-    return [job.out for job in stale]
+    workers = min(jobs or os.cpu_count() or 1, len(stale))
+    if workers < 1 or (workers == 1 and not meanwhile):
+        # In this process: a single document gains nothing from a pool.
+        yield Rendering(stale, ((job, render_file(job.html, job.images, job.out)) for job in stale))
+        return
+    try:
+        with worker_pool(workers) as pool:
+            with deaf_workers():  # each submit starts a worker, up to `workers`
+                futures = {
+                    pool.submit(render_file, job.html, job.images, job.out): job for job in stale
+                }
+            yield Rendering(stale, ((futures[f], f.result()) for f in as_completed(futures)))
+    except BaseException:
+        # A worker killed half-way through writing a PDF leaves its temporary file.
+        discard_leftovers(job.out for job in stale)
+        raise
 
 
 def print_job(project: Project, catalogue: Catalogue, briefing_id: str) -> PrintJob:
@@ -90,27 +139,6 @@ def print_job(project: Project, catalogue: Catalogue, briefing_id: str) -> Print
         stamp=Stamp(project.cache_dir / "pdf" / f"{briefing_id}.sha256"),
         key=print_key(html, images),
     )
-
-
-def outcomes(stale: list[PrintJob], jobs: int) -> Iterator[tuple[PrintJob, str | None]]:
-    """Render each job, yielding it with what the renderer could not do (None if nothing) as
-    it finishes: here for a single document, which gains nothing from a pool, else in a pool."""
-    workers = min(jobs, len(stale))
-    if workers <= 1:
-        for job in stale:
-            yield job, render_file(job.html, job.images, job.out)
-        return
-    try:
-        with worker_pool(workers) as pool:
-            futures = {
-                pool.submit(render_file, job.html, job.images, job.out): job for job in stale
-            }
-            for future in as_completed(futures):
-                yield futures[future], future.result()
-    except BaseException:
-        # A worker killed half-way through writing a PDF leaves its temporary file.
-        discard_leftovers(job.out for job in stale)
-        raise
 
 
 def render_pdf(catalogue: Catalogue, briefing: Briefing, out_path: Path) -> None:

@@ -47,6 +47,28 @@ def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
         pool.shutdown(cancel_futures=True)  # after a failure, render nothing more
 
 
+STOPPING = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextmanager
+def deaf_workers() -> Iterator[None]:
+    """Start workers in this block: each starts with SIGINT and SIGTERM ignored.
+
+    Ctrl-C at a terminal reaches the whole process group, workers included, and a worker
+    still importing its modules would die with a traceback. An ignored signal stays ignored
+    across exec, and Python then sets no handler of its own; the build's own handlers are
+    put back once the workers exist, and a signal that came meanwhile is held, then taken.
+    """
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+    handlers = {s: signal.signal(s, signal.SIG_IGN) for s in STOPPING}
+    try:
+        yield
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 def end_with_parent(parent: int) -> None:
     """Run in each worker as it starts: end it when the build process ends, and bound the
     memory it may take."""

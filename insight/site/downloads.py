@@ -24,10 +24,11 @@ def pdf_facts(path: Path) -> Facts | None:
     """The facts of a built PDF, read from the file itself; None for a file that is no PDF,
     which is then not offered (`build.py build` renders it again: see insight.incremental)."""
     # pikepdf reads only the page tree, in a millisecond: every site build asks of every PDF.
+    # Without recovery, as a viewer would: a file qpdf could only piece together is not offered.
     try:
-        with pikepdf.open(path) as pdf:
+        with pikepdf.open(path, attempt_recovery=False) as pdf:
             pages = len(pdf.pages)
-    except pikepdf.PdfError:
+    except (pikepdf.PdfError, pikepdf.PasswordError):
         return None
     return Facts("PDF", file_size(path.stat().st_size), pages)
 

@@ -13,13 +13,12 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from insight.catalogue import Catalogue
-from insight.outputs import downloads_of
 from insight.site.pages import briefing_uri
 from insight.site.render import ENV
 from insight.site.urls import SiteMap
 
 if TYPE_CHECKING:
-    from insight.site.generate import Settings
+    from insight.site.generate import Offered, Settings
 
 FEED = "feed.xml"
 # A tag: URI (RFC 4151) names the feed and its entries for good, wherever the site is served.
@@ -27,9 +26,11 @@ TAG = "tag:socitm.net,2024:insight"
 EARLIEST = date(1990, 1, 1)  # as PublicationDate allows
 
 
-def atom_feed(catalogue: Catalogue, settings: Settings, sitemap: SiteMap) -> str:
-    """The feed's XML: one entry per briefing, linking to its page and to each download of it
-    the site publishes."""
+def atom_feed(
+    catalogue: Catalogue, settings: Settings, sitemap: SiteMap, offers: dict[str, list[Offered]]
+) -> str:
+    """The feed's XML: one entry per briefing, linking to its page and to each download
+    offered for it."""
     base = settings.site_url
 
     def url(src_uri: str) -> str | None:
@@ -41,7 +42,7 @@ def atom_feed(catalogue: Catalogue, settings: Settings, sitemap: SiteMap) -> str
     return ENV.get_template("feed.xml").render(
         config=settings,
         briefings=briefings,
-        downloads=downloads_of(settings.edition),
+        offers=offers,
         updated=updated,
         home=base or "./",
         markdown=catalogue.markdown,

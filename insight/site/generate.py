@@ -9,7 +9,7 @@ the benchmark call it without MkDocs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -71,10 +71,13 @@ class Site:
     files: list[SiteFile]
     sitemap: SiteMap
     """Every file of the site, those of `documents` included, and their addresses."""
+    offers: dict[str, list[Offered]]
+    """Briefing id -> the downloads offered for it: on its page, in the feed and in its
+    head's tags alike."""
 
 
 def generate_site(
-    project: Project, catalogue: Catalogue, settings: Settings, documents: Iterable[str] = ()
+    project: Project, catalogue: Catalogue, settings: Settings, documents: Iterable[str]
 ) -> Site:
     """The files the site makes, around `documents`: the source paths of the pages
     written by hand (docs/), which generated pages may link to."""
@@ -88,7 +91,7 @@ def generate_site(
     )
     shared = shared_files(catalogue, settings, sitemap.address)
     sitemap = sitemap.with_paths(list(shared))
-    offers = offered(copied, edition)
+    offers = {b.id: offered(b, copied, edition) for b in catalogue.briefings}
     files = [
         SiteFile(src_uri, content=site_stylesheet(path, project.root))
         if src_uri == STYLESHEET  # after the brand's colours and fonts (see insight.look)
@@ -106,8 +109,8 @@ def generate_site(
         )
         for page in pages
     ]
-    files.append(SiteFile(FEED, atom_feed(catalogue, settings, sitemap)))
-    return Site(files, sitemap)
+    files.append(SiteFile(FEED, atom_feed(catalogue, settings, sitemap, offers)))
+    return Site(files, sitemap, offers)
 
 
 def with_citation(page: Page, catalogue: Catalogue, sitemap: SiteMap) -> Page:
@@ -120,19 +123,15 @@ def with_citation(page: Page, catalogue: Catalogue, sitemap: SiteMap) -> Page:
     return replace(page, context={**page.context, "cite": cite, "goes_out": goes_out})
 
 
-def offered(copied: dict[str, Path], edition: Edition) -> Callable[[Briefing], list[Offered]]:
-    """offered(briefing): the downloads its page offers, those built and readable, in order."""
-
-    def offers(briefing: Briefing) -> list[Offered]:
-        found = []
-        for download in downloads_of(edition):
-            src_uri = download.site_path(briefing.id)
-            facts = download.facts(copied[src_uri]) if src_uri in copied else None
-            if facts is not None:
-                found.append(Offered(download, src_uri, facts))
-        return found
-
-    return offers
+def offered(briefing: Briefing, copied: dict[str, Path], edition: Edition) -> list[Offered]:
+    """The downloads of `briefing` the edition offers: those built and readable, in order."""
+    found = []
+    for download in downloads_of(edition):
+        src_uri = download.site_path(briefing.id)
+        facts = download.facts(copied[src_uri]) if src_uri in copied else None
+        if facts is not None:
+            found.append(Offered(download, src_uri, facts))
+    return found
 
 
 def shared_files(

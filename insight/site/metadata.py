@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 import nh3
 
 from insight.catalogue import Catalogue
-from insight.edition import Edition
 from insight.model import Briefing
 from insight.outputs import PDF
 from insight.site.share import SITE_IMAGE, share_image_path
@@ -24,7 +23,7 @@ Tag = tuple[str, str, str]
 """('name' or 'property', what the tag says, its content)."""
 
 if TYPE_CHECKING:
-    from insight.site.generate import Settings
+    from insight.site.generate import Offered, Settings
 
 DESCRIPTION = 200  # characters of a summary that a preview shows
 
@@ -34,15 +33,16 @@ def head_tags(
     canonical: str | None,
     briefing: Briefing | None,
     catalogue: Catalogue,
-    edition: Edition,
+    offered: list[Offered],
     settings: Settings,
     address: Callable[[str], str | None],
 ) -> list[Tag]:
-    """The tags of one page; `address(src_uri)` is a published file's absolute address or None."""
+    """The tags of one page; `offered`: the downloads offered for its briefing; `address(src_uri)`
+    is a published file's absolute address or None."""
     image = address(share_image_path(briefing.id) if briefing else SITE_IMAGE)
     tags = sharing(title, canonical, briefing, catalogue, settings, image)
     if briefing:
-        tags += highwire(briefing, edition, address)
+        tags += highwire(briefing, offered, address)
     return tags
 
 
@@ -71,7 +71,8 @@ def sharing(
             ("property", "article:modified_time", briefing.last_changed.isoformat()),
         ]
     if image:
-        alt = f"{settings.site_name}: {briefing.title if briefing else settings.site_description}"
+        shown = briefing.title if briefing else settings.site_description
+        alt = f"{settings.site_name}: {shown}" if shown else settings.site_name
         tags += [
             ("property", "og:image", image),
             ("property", "og:image:width", "1200"),
@@ -85,7 +86,7 @@ def sharing(
 
 
 def highwire(
-    briefing: Briefing, edition: Edition, address: Callable[[str], str | None]
+    briefing: Briefing, offered: list[Offered], address: Callable[[str], str | None]
 ) -> list[Tag]:
     tags: list[Tag] = [
         ("name", "citation_title", briefing.title),
@@ -98,7 +99,7 @@ def highwire(
     ]
     if briefing.keywords:
         tags.append(("name", "citation_keywords", "; ".join(briefing.keywords)))
-    pdf = address(PDF.site_path(briefing.id)) if edition in PDF.editions else None
+    pdf = next((address(o.src_uri) for o in offered if o.download is PDF), None)
     if pdf:
         tags.append(("name", "citation_pdf_url", pdf))
     return tags

@@ -96,8 +96,9 @@ class InsightPlugin(BasePlugin[InsightConfig]):
         title = briefing.title if briefing else (page.title or config.site_name)
         address = self.site.sitemap.address
         site = settings(config, self.edition)
+        offered = self.site.offers.get(briefing.id, []) if briefing else []
         context["insight_head"] = head_tags(
-            title, page.canonical_url, briefing, self.catalogue, self.edition, site, address
+            title, page.canonical_url, briefing, self.catalogue, offered, site, address
         )
         return context
 

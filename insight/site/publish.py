@@ -7,7 +7,7 @@ import os
 import shutil
 import signal
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,12 +23,18 @@ from insight.site.plugin import InsightPlugin
 
 
 def build_site(
-    project: Project, edition: Edition = Edition.subscriber, catalogue: Catalogue | None = None
+    project: Project,
+    edition: Edition = Edition.subscriber,
+    catalogue: Catalogue | None = None,
+    *,
+    settle: Callable[[Path], bool] | None = None,
 ) -> Path:
     """Build `edition` from the project's mkdocs.yml into its folder, and return that folder.
 
     Given the `catalogue` the caller has already loaded, the plugin uses it instead of
-    reading and validating every source again.
+    reading and validating every source again. Given `settle`, called with the new site
+    before it is published: it waits for whatever was made alongside the site, brings the
+    site up to date with it, and says whether it could (if not, the site is built again).
 
     The build goes to a temporary folder beside it that replaces the site only once
     the build has succeeded, so a failed or interrupted build leaves the previous site
@@ -38,12 +44,18 @@ def build_site(
     site_dir = edition_site_dir(Path(load_config(config_file=config_file).site_dir), edition)
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     discard_leftovers(site_dir)
-    fresh = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-new-", dir=site_dir.parent))
+    try:
+        fresh = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-new-", dir=site_dir.parent))
+    except OSError as exc:  # about the site, not the temporary folder it could not make
+        raise located(exc, site_dir) from exc
     try:
         fresh.chmod(0o755)  # mkdtemp makes it private; a site is for a web server to read
         config = load_config(config_file=config_file, site_dir=str(fresh), strict=True)
         with faults_said_once():
             build(configured(config, edition, catalogue))
+            if settle and not settle(fresh):
+                config = load_config(config_file=config_file, site_dir=str(fresh), strict=True)
+                build(configured(config, edition, catalogue))
         swap(fresh, site_dir)
     except BaseException as exc:
         shutil.rmtree(fresh, ignore_errors=True)

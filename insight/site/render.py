@@ -23,7 +23,6 @@ from insight.catalogue import Catalogue
 from insight.edition import Edition
 from insight.look import OUR_TEMPLATES, look_of, look_of_catalogue
 from insight.markdown.sanitise import page_renderer
-from insight.model import Briefing
 from insight.presentation import case_tags, offer, present, price, series_line, withheld
 from insight.site.pages import Page, briefing_uri, organisation_uri
 from insight.site.urls import SiteMap, published_url, relative_url
@@ -61,10 +60,10 @@ def render_page(
     sitemap: SiteMap,
     catalogue: Catalogue,
     edition: Edition,
-    offered: Callable[[Briefing], list[Offered]],
+    offers: dict[str, list[Offered]],
 ) -> str:
     """The Markdown source of `page`, to be published among the files of `sitemap`;
-    `offered(briefing)`: the downloads a briefing's page offers."""
+    `offers`: briefing id -> the downloads its page offers."""
     # The theme writes a front-matter title into <title> as it is, but strips tags from
     # (and so unescapes) any other title: only this way does a title stay text.
     front_matter = yaml.safe_dump(
@@ -84,7 +83,7 @@ def render_page(
             brand=look.brand,
             withheld=withheld(edition),
             offer=lambda b: offer(b.availability, look.brand),
-            offered=offered,
+            offered=lambda b: offers[b.id],
             url=lambda src_uri, anchor="": sitemap.link(src_uri, page.src_uri, anchor),
             markdown=markdown_renderer(
                 published_url(page.src_uri, sitemap.directory_urls), catalogue

@@ -11,17 +11,20 @@ import posixpath
 from dataclasses import dataclass
 from urllib.parse import quote
 
+MARKDOWN = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")
+"""The names MkDocs reads as pages (case matters: `x.MD` is copied as it is)."""
+
 
 def published_url(src_uri: str, directory_urls: bool = True) -> str:
     """The address of a file of the site, relative to the site's root."""
-    if not src_uri.endswith(".md"):
-        return quote(src_uri)
-    parent, name = posixpath.split(src_uri.removesuffix(".md"))
-    name = "index" if name == "README" else name
-    if name == "index" or not directory_urls:
-        published = posixpath.join(parent, f"{name}.html")
-    else:
-        published = posixpath.join(parent, name, "index.html")
+    published = src_uri
+    if src_uri.endswith(MARKDOWN):
+        parent, name = posixpath.split(posixpath.splitext(src_uri)[0])
+        name = "index" if name == "README" else name
+        if name == "index" or not directory_urls:
+            published = posixpath.join(parent, f"{name}.html")
+        else:
+            published = posixpath.join(parent, name, "index.html")
     folder, file = posixpath.split(published)
     if directory_urls and file == "index.html":
         published = (folder or ".") + "/"
