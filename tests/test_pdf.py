@@ -17,7 +17,8 @@ from insight.catalogue import Catalogue, load_catalogue
 from insight.cli import main
 from insight.errors import SourceErrors
 from insight.model import Briefing
-from insight.pdf import build_pdfs, pdf_bytes, render_file, render_pdf
+from insight.outputs import PDF
+from insight.pdf import pdf_bytes, render_file, render_pdf
 from insight.pdf.document import briefing_html, contents, series_line
 from insight.pdf.fetch import AssetFetcher, FetchRefused
 from insight.project import ASSETS, Project
@@ -446,11 +447,11 @@ def test_pdf_bytes_is_a_pure_function_of_html_and_assets(tmp_path: Path) -> None
 # ---------- Command line ----------
 
 
-def test_build_pdfs_writes_one_file_per_briefing_into_the_pdf_folder(
+def test_rendering_the_pdfs_writes_one_file_per_briefing_into_the_pdf_folder(
     fixture_catalogue: Catalogue, tmp_path: Path
 ) -> None:
     project = Project(tmp_path)
-    written = build_pdfs(project, fixture_catalogue)
+    written = PDF.render(project, fixture_catalogue, None, None)
     assert written == [project.pdf_dir / "every-feature.pdf"]
     assert written[0].read_bytes().startswith(b"%PDF-1.7")
 

@@ -1,7 +1,7 @@
 """The print edition: one A4 PDF per briefing, through Jinja, one stylesheet and WeasyPrint.
 
 `pdf_bytes` is a pure function of the document's HTML and the served assets, so
-`build_pdfs` keys each PDF on them, renders only the briefings whose key changed,
+`rendering` keys each PDF on them, renders only the briefings whose key changed,
 and renders those in a pool of processes, one document per core at a time.
 """
 
@@ -47,22 +47,6 @@ class PrintJob:
     out: Path
     stamp: Stamp
     key: str
-
-
-def build_pdfs(
-    project: Project,
-    catalogue: Catalogue,
-    ids: Iterable[str] | None = None,
-    *,
-    jobs: int | None = None,
-) -> list[Path]:
-    """Write build/pdf/<id>.pdf for the given briefings (default: all), `jobs` at a time
-    (default: one per core); return the paths written.
-
-    A PDF whose HTML and assets are those it was last rendered from is left as it is.
-    """
-    with rendering(project, catalogue, ids, jobs=jobs) as rendered:
-        return rendered.finish()
 
 
 @dataclass
