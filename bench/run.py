@@ -30,14 +30,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from mkdocs.config import load_config
 from pypdf import PdfReader
 from weasyprint import __version__ as WEASYPRINT
 
 from bench.generate import generate
 from bench.preview import preview_seconds
+from insight.edition import Edition
 from insight.pdf import pdf_bytes
 from insight.pdf.document import briefing_html
 from insight.project import Project
+from insight.release import now, released
+from insight.site.generate import SCRIPTS, STYLESHEET, Settings, generate_site
+from insight.site.pages import navigation, site_pages
 
 REPO = Path(__file__).resolve().parent.parent
 README = REPO / "bench" / "README.md"
@@ -286,27 +291,39 @@ def weasyprint_floor(project: Path) -> float:
 def mkdocs_floor(project: Path) -> float:
     """Seconds a plain `mkdocs build` takes for the site's pages as ordinary Markdown files.
 
-    A first build with the plugin and the capture hook writes the generated pages and the
-    navigation to plain/; the timed build is of plain/, with the same theme and
-    configuration (inherited) but without the plugin.
+    `generate_site` makes every file of the site and `navigation` the expanded navigation,
+    without MkDocs; they are written to plain/, and the timed build is of plain/, with the
+    same theme and configuration (inherited) but without the plugin.
     """
     plain = project / "plain"
-    shutil.copytree(project / "docs", plain / "docs")
-    capture = project / "capture.yml"
-    hook = REPO / "bench" / "capture.py"
-    capture.write_text(
-        yaml.safe_dump({"INHERIT": "mkdocs.yml", "hooks": [str(hook)], "site_dir": "capture"}),
-        encoding="utf-8",
-    )
-    mkdocs(capture, {"BENCH_PLAIN_DIR": str(plain)})
-    generated = json.loads((plain / "generated.json").read_text(encoding="utf-8"))
-    config = plain / "mkdocs.yml"
-    config.write_text(
+    docs = plain / "docs"
+    shutil.copytree(project / "docs", docs)
+    config = load_config(config_file=str(project / "mkdocs.yml"))
+    catalogue = released(Project(project).load(), now())
+    settings = Settings(Edition.subscriber, config.site_name, use_directory_urls=True)
+    written = [p.relative_to(docs).as_posix() for p in docs.rglob("*") if p.is_file()]
+    for made in generate_site(Project(project), catalogue, settings, written).files:
+        target = docs / made.src_uri
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if made.source is not None:
+            shutil.copyfile(made.source, target)
+        elif isinstance(made.content, bytes):
+            target.write_bytes(made.content)
+        else:
+            target.write_text(str(made.content), encoding="utf-8")
+    generated = {
+        "nav": navigation(config.nav or [], site_pages(catalogue)),
+        "extra_css": [*config.extra_css, STYLESHEET],
+        "extra_javascript": [*map(str, config.extra_javascript), *SCRIPTS],
+    }
+    (plain / "generated.json").write_text(json.dumps(generated), encoding="utf-8")
+    settings_file = plain / "mkdocs.yml"
+    settings_file.write_text(
         yaml.safe_dump({"INHERIT": "../mkdocs.yml", "plugins": ["search"], **generated}),
         encoding="utf-8",
     )
     start = time.perf_counter()
-    mkdocs(config, {})
+    mkdocs(settings_file, {})
     return time.perf_counter() - start
 
 
