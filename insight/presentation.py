@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from insight.edition import Edition
 from insight.model import Availability, Briefing, CaseStudy, Principle
 from insight.outputs import DOWNLOADS, downloads_of
 
 if TYPE_CHECKING:
     from insight.catalogue import Catalogue
-    from insight.edition import Edition
     from insight.look import Brand
 
 
@@ -146,8 +146,6 @@ WITHHELD = {
 
 def withheld(edition: Edition) -> dict[str, str]:
     """Place -> what subscribers read there, for an edition that withholds it; else nothing."""
-    from insight.edition import Edition
-
     return dict(WITHHELD) if edition is Edition.public else {}
 
 

@@ -23,6 +23,7 @@ import pytest
 from pypdf import PdfReader
 
 from insight.faults import ENVIRONMENT_FAULT, describe
+from tests.conftest import copy_of_the_repository
 from tests.support import fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,11 +119,7 @@ def edited(project: Path) -> Iterator[None]:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the repository's content, built once."""
-    root = tmp_path_factory.mktemp("faults") / "project"
-    root.mkdir()
-    for folder in ("briefings", "docs"):
-        shutil.copytree(ROOT / folder, root / folder)
-    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
+    root = copy_of_the_repository(tmp_path_factory.mktemp("faults"))
     result = build(root, "build", "--jobs", "2")
     assert result.returncode == 0, result.stderr
     return root
@@ -131,10 +128,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def fresh(tmp_path: Path) -> Path:
     """A copy of the repository's content, never built."""
-    for folder in ("briefings", "docs"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
-    return tmp_path
+    return copy_of_the_repository(tmp_path)
 
 
 # A disk that cannot be written: one line naming the path, the cause and what to do.

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import copy_of_the_repository
 
 ROOT = Path(__file__).resolve().parent.parent
 ORGANISATION = "Exampleton Borough Council"
@@ -25,10 +26,7 @@ def build_py(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A copy of the repository's content, for the editor to change."""
-    for folder in ("briefings", "docs"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
-    return tmp_path
+    return copy_of_the_repository(tmp_path)
 
 
 def test_the_guide_names_the_commands_the_editor_runs() -> None:

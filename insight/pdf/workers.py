@@ -60,7 +60,9 @@ def deaf_workers() -> Iterator[None]:
     put back once the workers exist, and a signal that came meanwhile is held, then taken.
     """
     held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
-    handlers = {s: signal.signal(s, signal.SIG_IGN) for s in STOPPING}
+    # Only the main thread may set handlers; a build run from another has none of its own.
+    in_main = threading.current_thread() is threading.main_thread()
+    handlers = {s: signal.signal(s, signal.SIG_IGN) for s in STOPPING} if in_main else {}
     try:
         yield
     finally:

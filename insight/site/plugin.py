@@ -53,6 +53,7 @@ class InsightPlugin(BasePlugin[InsightConfig]):
         loaded it already (see insight.release)."""
         self.serving = False
         self.site: Site | None = None
+        self.settings: Settings | None = None
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.serving = command == "serve"
@@ -82,8 +83,8 @@ class InsightPlugin(BasePlugin[InsightConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.project and self.catalogue, "on_config runs first"
         documents = [file.src_uri for file in files]
-        site = settings(config, self.edition)
-        self.site = generate_site(self.project, self.catalogue, site, documents)
+        self.settings = settings(config, self.edition)
+        self.site = generate_site(self.project, self.catalogue, self.settings, documents)
         for made in self.site.files:
             files.append(mkdocs_file(made, config))
         return files
@@ -91,14 +92,13 @@ class InsightPlugin(BasePlugin[InsightConfig]):
     def on_page_context(
         self, context: dict[str, Any], *, page: MkDocsPage, config: MkDocsConfig, nav: object
     ) -> dict[str, Any]:
-        assert self.catalogue and self.site, "on_files runs first"
+        assert self.catalogue and self.site and self.settings, "on_files runs first"
         briefing = self.by_page.get(page.file.src_uri)
         title = briefing.title if briefing else (page.title or config.site_name)
         address = self.site.sitemap.address
-        site = settings(config, self.edition)
         offered = self.site.offers.get(briefing.id, []) if briefing else []
         context["insight_head"] = head_tags(
-            title, page.canonical_url, briefing, self.catalogue, offered, site, address
+            title, page.canonical_url, briefing, self.catalogue, offered, self.settings, address
         )
         return context
 
