@@ -88,16 +88,26 @@ def site_stamp_key(inputs: str, context: tuple[str, ...], stamps: str) -> str:
 
 
 def site_inputs(project: Project, edition: Edition) -> str:
-    """A digest of the edition, the configuration and the docs it names, briefing sources and
-    images, the package (plugin code, templates, assets) and the site tools' versions."""
+    """A digest of what every page is made from (see `layout_inputs`), and of the briefing
+    sources and images."""
     root = project.root
+    return digest(
+        [
+            layout_inputs(project, edition),
+            *file_parts([f for f in tree_files(project.briefings) if f.is_file()], root),
+        ]
+    )
+
+
+def layout_inputs(project: Project, edition: Edition) -> str:
+    """A digest of the edition, the configuration and the docs it names, the package (plugin
+    code, templates, assets) and the site tools' versions."""
     return digest(
         [
             edition,
             *versions(*SITE_TOOLS),
             # Absolute: the configuration may inherit, and its docs may live, outside the project.
-            *file_parts(configuration_files(root / "mkdocs.yml"), Path("/")),
-            *file_parts([f for f in tree_files(project.briefings) if f.is_file()], root),
+            *file_parts(configuration_files(project.root / "mkdocs.yml"), Path("/")),
             *file_parts(tree_files(PACKAGE), PACKAGE),
         ]
     )

@@ -19,6 +19,11 @@ def fingerprint(project: Path) -> dict[str, str]:
     }
 
 
+def site_files(site: Path) -> dict[str, bytes]:
+    """Every file of a built site, by its path in the site, with its bytes."""
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+
 def git(repo: Path, *args: str) -> None:
     """A git command in `repo`, as an editor named Editor."""
     subprocess.run(

@@ -25,6 +25,7 @@ from insight.edition import Edition
 from insight.project import Project
 from insight.site.publish import build_site
 from insight.sitestamp import site_key
+from tests.support import site_files
 
 ROOT = Path(__file__).resolve().parent.parent
 EDITED = "synthetic-briefing-001"
@@ -104,10 +105,6 @@ def test_site_is_not_rebuilt_when_nothing_changed(builds: Builds) -> None:
 def test_site_is_rebuilt_when_a_briefing_changed(builds: Builds) -> None:
     assert "wrote site/" in builds.edited.stderr
     assert builds.edited.site_inode != builds.cold.site_inode
-
-
-def site_files(site: Path) -> dict[str, bytes]:
-    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
 
 
 def test_the_site_built_while_a_pdf_renders_is_the_one_built_after_it(builds: Builds) -> None:

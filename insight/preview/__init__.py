@@ -18,15 +18,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.livereload import LiveReloadServer
+from mkdocs.utils import clean_directory
 
 from insight.edition import Edition
 from insight.errors import SourceErrors
 from insight.project import Project
 from insight.release import now, released
-from insight.site.publish import configured
+from insight.site.publish import build_reusing, configured
 
 log = logging.getLogger("insight.preview")
 TEMPLATES = Environment(
@@ -59,7 +59,9 @@ def builder(project: Project, edition: Edition, site_dir: Path, url: str) -> Cal
                 config_file=str(project.root / "mkdocs.yml"), site_dir=str(site_dir)
             )
             config.site_url = url
-            build(configured(config, edition, catalogue), serve_url=url)
+            clean_directory(str(site_dir))
+            store = project.cache_dir / f"pages-{edition}-preview"
+            build_reusing(configured(config, edition, catalogue, store), serve_url=url)
         except SourceErrors as exc:
             for error in exc.errors:
                 log.error(str(error))

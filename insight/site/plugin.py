@@ -5,12 +5,13 @@
       - insight:
           edition: subscriber   # or public: see insight.edition
 
-An adapter, kept thin so that the site depends on MkDocs's plugin API in four places
-only: on_config loads the catalogue of the edition (the briefings released by now),
-sets the edition's address and fills in the navigation; on_files adds every file
+An adapter, kept thin so that the site depends on MkDocs's plugin API in few places:
+on_config loads the catalogue of the edition (the briefings released by now), sets
+the edition's address and fills in the navigation; on_files adds every file
 `generate_site` makes; on_page_context gives each page its citation and sharing
 metadata; on_serve watches the sources so that `mkdocs serve` rebuilds when a
-briefing changes.
+briefing changes. When whoever started the build keeps a store of pages, on_nav and
+on_post_build let unchanged pages be reused from it (see insight.site.reuse).
 """
 
 from __future__ import annotations
@@ -19,24 +20,29 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
+from jinja2 import Environment
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page as MkDocsPage
 
 from insight.catalogue import Catalogue
 from insight.edition import Edition, edition_catalogue
 from insight.errors import SourceErrors
+from insight.model import Briefing
 from insight.outputs import downloads_of
 from insight.project import Project
 from insight.release import now, released
 from insight.site.config import InsightConfig
 from insight.site.generate import SCRIPTS, STYLESHEET, Settings, Site, SiteFile, generate_site
-from insight.site.metadata import head_tags
+from insight.site.metadata import Tag, head_tags
 from insight.site.pages import briefing_uri, navigation, site_pages
+from insight.site.reuse import COMPILED, PageStore, Reuse, reusable
 from insight.site.siteurl import ENVIRONMENT, site_address
+from insight.sitestamp import layout_inputs
 
 log = get_plugin_logger(__name__)
 
@@ -54,6 +60,10 @@ class InsightPlugin(BasePlugin[InsightConfig]):
         self.serving = False
         self.site: Site | None = None
         self.settings: Settings | None = None
+        self.by_page: dict[str, Briefing] = {}
+        self.store: PageStore | None = None
+        """The pages of the last build, when whoever starts the next build reuses them."""
+        self.reuse: Reuse | None = None
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.serving = command == "serve"
@@ -85,27 +95,47 @@ class InsightPlugin(BasePlugin[InsightConfig]):
         documents = [file.src_uri for file in files]
         self.settings = settings(config, self.edition)
         self.site = generate_site(self.project, self.catalogue, self.settings, documents)
+        self.by_page = {briefing_uri(b.id): b for b in self.catalogue.briefings}
         for made in self.site.files:
             files.append(mkdocs_file(made, config))
         return files
 
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        assert self.project, "on_config runs first"
+        # MkDocs keeps one instance of this plugin for every build in a process: the store
+        # given is for this build only.
+        store, self.store, self.reuse = self.store, None, None
+        if store and reusable(config):
+            inputs = layout_inputs(self.project, self.edition)
+            self.reuse = Reuse(store, config, files, nav, inputs, self.head)
+        return nav
+
+    def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
+        # The theme's templates compiled once a process, not at every build of a preview.
+        env.bytecode_cache = COMPILED
+        return env
+
     def on_page_context(
         self, context: dict[str, Any], *, page: MkDocsPage, config: MkDocsConfig, nav: object
     ) -> dict[str, Any]:
-        assert self.catalogue and self.site and self.settings, "on_files runs first"
-        briefing = self.by_page.get(page.file.src_uri)
-        title = briefing.title if briefing else (page.title or config.site_name)
-        address = self.site.sitemap.address
-        offered = self.site.offers.get(briefing.id, []) if briefing else []
-        context["insight_head"] = head_tags(
-            title, page.canonical_url, briefing, self.catalogue, offered, self.settings, address
-        )
+        context["insight_head"] = self.head(page)
         return context
 
-    @property
-    def by_page(self) -> dict[str, Any]:
-        assert self.catalogue, "on_config runs first"
-        return {briefing_uri(b.id): b for b in self.catalogue.briefings}
+    def head(self, page: MkDocsPage) -> list[Tag]:
+        assert self.catalogue and self.site and self.settings, "on_files runs first"
+        briefing = self.by_page.get(page.file.src_uri)
+        title = briefing.title if briefing else (page.title or self.settings.site_name)
+        address = self.site.sitemap.address
+        offered = self.site.offers.get(briefing.id, []) if briefing else []
+        return head_tags(
+            title, page.canonical_url, briefing, self.catalogue, offered, self.settings, address
+        )
+
+    @event_priority(-100)  # after the search plugin has written its index
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.reuse:
+            made, reused = self.reuse.finish()
+            log.debug(f"{made} page(s) made, {reused} reused from the last build")
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: object

@@ -14,12 +14,14 @@ from pathlib import Path
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.utils import clean_directory
 
 from insight.catalogue import Catalogue
 from insight.edition import Edition
 from insight.faults import located
 from insight.project import Project
 from insight.site.plugin import InsightPlugin
+from insight.site.reuse import PageStore
 
 
 def build_site(
@@ -31,14 +33,15 @@ def build_site(
 ) -> Path:
     """Build `edition` from the project's mkdocs.yml into its folder, and return that folder.
 
-    Given the `catalogue` the caller has already loaded, the plugin uses it instead of
-    reading and validating every source again. Given `settle`, called with the new site
-    before it is published: it waits for whatever was made alongside the site, brings the
-    site up to date with it, and says whether it could (if not, the site is built again).
+        Given the `catalogue` the caller has already loaded, the plugin uses it instead of
+        reading and validating every source again. Given `settle`, called with the new site
+        before it is published: it waits for whatever was made alongside the site, brings the
+        site up to date with it, and says whether it could (if not, the site is built again).
 
-    The build goes to a temporary folder beside it that replaces the site only once
-    the build has succeeded, so a failed or interrupted build leaves the previous site
-    as it was. A fault of the disk is raised as an OSError about the site's own path.
+        Pages whose inputs have not changed since the last build are reused, not made again
+    (see insight.site.reuse). The build goes to a temporary folder beside it that replaces the site only once
+        the build has succeeded, so a failed or interrupted build leaves the previous site
+        as it was. A fault of the disk is raised as an OSError about the site's own path.
     """
     config_file = str(project.root / "mkdocs.yml")
     site_dir = edition_site_dir(Path(load_config(config_file=config_file).site_dir), edition)
@@ -50,12 +53,13 @@ def build_site(
         raise located(exc, site_dir) from exc
     try:
         fresh.chmod(0o755)  # mkdtemp makes it private; a site is for a web server to read
+        store = project.cache_dir / f"pages-{edition}"
         config = load_config(config_file=config_file, site_dir=str(fresh), strict=True)
-        with faults_said_once():
-            build(configured(config, edition, catalogue))
-            if settle and not settle(fresh):
-                config = load_config(config_file=config_file, site_dir=str(fresh), strict=True)
-                build(configured(config, edition, catalogue))
+        build_reusing(configured(config, edition, catalogue, store))
+        if settle and not settle(fresh):
+            clean_directory(str(fresh))
+            config = load_config(config_file=config_file, site_dir=str(fresh), strict=True)
+            build_reusing(configured(config, edition, catalogue, store))
         swap(fresh, site_dir)
     except BaseException as exc:
         shutil.rmtree(fresh, ignore_errors=True)
@@ -84,12 +88,26 @@ def published_as(exc: OSError, fresh: Path, site_dir: Path) -> OSError:
     return located(exc, published(exc.filename) or site_dir, published(exc.filename2))
 
 
+def build_reusing(config: MkDocsConfig, serve_url: str | None = None) -> None:
+    """Build into an empty site folder with MkDocs, reusing what the insight plugin's store
+    vouches for, and keep what this build made there once it has succeeded."""
+    store = insight_plugin(config).store
+    with mkdocs_lines_held_back():
+        # Dirty: MkDocs asks each page whether to make it (the plugin answers), and does
+        # not empty the folder, which the caller has.
+        build(config, serve_url=serve_url, dirty=True)
+    if store:
+        store.commit()
+
+
 @contextmanager
-def faults_said_once() -> Iterator[None]:
-    """Hold back MkDocs's own line about a page it could not write: the fault is reported
-    once, by whoever catches it, with the path and what to do."""
+def mkdocs_lines_held_back() -> Iterator[None]:
+    """Hold back two of MkDocs's lines: the one about a page it could not write, since the
+    fault is reported once, by whoever catches it, with the path and what to do; and its
+    warning that a dirty build may be inaccurate, which a build that reuses only what is
+    unchanged is not (and which a strict build would take for a failure)."""
     logger = logging.getLogger("mkdocs.commands.build")
-    hold_back = HoldBackFaults()
+    hold_back = HeldBack()
     logger.addFilter(hold_back)
     try:
         yield
@@ -97,10 +115,11 @@ def faults_said_once() -> Iterator[None]:
         logger.removeFilter(hold_back)
 
 
-class HoldBackFaults(logging.Filter):
+class HeldBack(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        return not (message.startswith("Error building page") and "[Errno " in message)
+        fault = message.startswith("Error building page") and "[Errno " in message
+        return not (fault or message.startswith("A 'dirty' build is being performed"))
 
 
 def edition_site_dir(site_dir: Path, edition: Edition) -> Path:
@@ -111,13 +130,24 @@ def edition_site_dir(site_dir: Path, edition: Edition) -> Path:
     )
 
 
-def configured(config: MkDocsConfig, edition: Edition, catalogue: Catalogue | None) -> MkDocsConfig:
-    """`config` with the insight plugin set to build `edition`, whatever mkdocs.yml says,
-    from `catalogue` when one is given."""
-    [plugin] = [p for p in config.plugins.values() if isinstance(p, InsightPlugin)]
+def configured(
+    config: MkDocsConfig,
+    edition: Edition,
+    catalogue: Catalogue | None,
+    store: Path | None = None,
+) -> MkDocsConfig:
+    """`config` with the insight plugin set to build `edition`, from `catalogue` when one is
+    given, reusing the pages kept in `store` when one is given."""
+    plugin = insight_plugin(config)
     plugin.config.edition = edition.value
     plugin.given = catalogue
+    plugin.store = PageStore(store) if store else None
     return config
+
+
+def insight_plugin(config: MkDocsConfig) -> InsightPlugin:
+    [plugin] = [p for p in config.plugins.values() if isinstance(p, InsightPlugin)]
+    return plugin
 
 
 def swap(fresh: Path, site_dir: Path) -> None:

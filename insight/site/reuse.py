@@ -1,0 +1,303 @@
+"""Pages made again only when what they are made from has changed.
+
+MkDocs converts, lays out and indexes every page on every build, which is most of
+what a warm build and an editor's preview cost. Built dirty, it leaves out each
+page whose file says it is unmodified. Here a page says so only when its key is
+the one it was last made from, and what it was made as is in the store, byte for
+byte. The key covers the page's own text and head tags, and what every page is
+made from: the site's configuration and docs, the theme, our package, the tools'
+versions, the navigation and the list of files.
+
+A page left out still gets its HTML, its search entries and its anchors from the
+store, so the site, its search index and MkDocs's check of links to anchors are
+those a full build makes (tests compare the two byte for byte). Where the key cannot
+vouch for a page, as when a plugin or Markdown extension not listed here may carry
+state from page to page, every page is made.
+
+Only builds that ask for it reuse pages (`build.py build` and `serve`); a plain
+`mkdocs build` is untouched. The store is written only after a build succeeds, so
+a page whose build warned in a strict build is made again, and warns again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from jinja2.bccache import Bucket, BytecodeCache
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation, Section
+from mkdocs.structure.pages import Page
+from mkdocs.theme import Theme
+from mkdocs.utils.meta import get_data
+
+from insight.incremental import digest, readable_json, write_atomically
+
+# Plugins and extensions whose output for a page depends on that page and the
+# configuration alone, as the key assumes. The search index is merged here.
+PLUGINS = frozenset({"insight", "material/search"})
+EXTENSIONS = frozenset(
+    {
+        *("abbr", "admonition", "attr_list", "def_list", "fenced_code", "footnotes"),
+        *("md_in_html", "sane_lists", "smarty", "tables", "toc"),
+        *("pymdownx.betterem", "pymdownx.caret", "pymdownx.details", "pymdownx.emoji"),
+        *("pymdownx.highlight", "pymdownx.inlinehilite", "pymdownx.keys", "pymdownx.mark"),
+        *("pymdownx.smartsymbols", "pymdownx.superfences", "pymdownx.tabbed"),
+        *("pymdownx.tasklist", "pymdownx.tilde"),
+    }
+)
+
+
+class CompiledTemplates(BytecodeCache):
+    """Templates compiled in this process, by name and source checksum (which Jinja checks).
+
+    In memory only: a cache on disk is one more file a pull request could plant, and
+    bytecode is code."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED = CompiledTemplates()
+SEARCH_INDEX = Path("search") / "search_index.json"
+MANIFEST = "pages.json"
+
+
+@dataclass(frozen=True)
+class Made:
+    """What one page was made as."""
+
+    key: str
+    title: str | None
+    output: str
+    """The digest of its HTML, which the store keeps under that name."""
+    search: list[dict[str, Any]]
+    anchors: list[str]
+    links: dict[str, dict[str, str]]
+    """Its links to anchors of pages: {page's src_uri: {anchor: link as written}}."""
+
+
+class PageStore:
+    """The pages of the last successful build, in a folder of their own."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        stored = readable_json(folder / MANIFEST)
+        self.last: dict[str, Made] = {}
+        with contextlib.suppress(TypeError, ValueError, AttributeError):
+            self.last = {uri: Made(**made) for uri, made in stored.get("pages", {}).items()}
+        self.made: dict[str, Made] = {}
+
+    def html(self, src_uri: str, key: str) -> tuple[Made, bytes] | None:
+        """What the page was made as from `key`, if the store still holds it intact."""
+        made = self.last.get(src_uri)
+        if made is None or made.key != key:
+            return None
+        try:
+            html = (self.folder / made.output).read_bytes()
+        except OSError:
+            return None
+        return (made, html) if digest([html]) == made.output else None
+
+    def keep(self, src_uri: str, made: Made, html: bytes | None = None) -> None:
+        """Remember what a page was made as; its HTML is written now, under its own digest,
+        and the manifest only by `commit`."""
+        self.made[src_uri] = made
+        if html is not None and not (self.folder / made.output).is_file():
+            # A store that cannot be written only makes the next build slower.
+            with contextlib.suppress(OSError):
+                write_atomically(self.folder / made.output, html)
+
+    def commit(self) -> None:
+        """Make what this build made the store's, and drop the HTML no page refers to now."""
+        with contextlib.suppress(OSError):
+            pages = {uri: vars(made) for uri, made in self.made.items()}
+            write_atomically(self.folder / MANIFEST, json.dumps({"pages": pages}).encode())
+            kept = {made.output for made in self.made.values()} | {MANIFEST}
+            for entry in os.scandir(self.folder):
+                if entry.name not in kept and not entry.name.startswith("."):
+                    Path(entry.path).unlink(missing_ok=True)
+
+
+def reusable(config: MkDocsConfig) -> bool:
+    """Whether a page's output depends on nothing the key leaves out."""
+    return set(config.plugins) <= PLUGINS and set(config.markdown_extensions) <= EXTENSIONS
+
+
+class Reuse:
+    """One build's use of the store: attached to every page when the navigation is known,
+    finished after MkDocs has written the site."""
+
+    def __init__(
+        self,
+        store: PageStore,
+        config: MkDocsConfig,
+        files: Files,
+        nav: Navigation,
+        inputs: str,
+        head: Callable[[Page], object],
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.files = files
+        self.head = head
+        self.key = digest([inputs, settings_key(config), layout_key(nav, files)])
+        self.pages: dict[str, tuple[Page, str, bytes | None]] = {}
+        """Each page MkDocs has asked about, in its order: the key, and the HTML reused."""
+        for file in files.documentation_pages():
+            # MkDocs asks each page, when built dirty, whether to make it again.
+            file.is_modified = partial(self.changed, file)  # type: ignore[method-assign]
+
+    def changed(self, file: File) -> bool:
+        page = file.page
+        assert page is not None, "MkDocs makes a page of every file before it asks"
+        if file.src_uri not in self.pages:
+            self.pages[file.src_uri] = (page, *self.reused(page))
+        return self.pages[file.src_uri][2] is None
+
+    def reused(self, page: Page) -> tuple[str, bytes | None]:
+        src_uri = page.file.src_uri
+        key = digest(
+            [self.key, src_uri, page.file.content_bytes, json.dumps(self.head(page), default=str)]
+        )
+        found = self.store.html(src_uri, key)
+        if found is None:
+            return key, None
+        made, html = found
+        # What other pages read of this one, as a build of it would have left them.
+        page.read_source(self.config)
+        page.title = made.title  # as rendered: the nav's key says whether it still holds
+        page.present_anchor_ids = set(made.anchors)
+        page.links_to_anchors = {
+            target: links
+            for uri, links in made.links.items()
+            if (target := self.files.get_file_from_path(uri)) is not None
+        }
+        self.store.keep(src_uri, made)
+        return key, html
+
+    def finish(self) -> tuple[int, int]:
+        """Put each page left out where MkDocs would have written it, keep each page made,
+        and give the search index the entries of every page, in MkDocs's order; return how
+        many pages were made and how many reused."""
+        if not self.pages:  # a build that was not dirty has made every page itself
+            return 0, 0
+        site = Path(self.config.site_dir)
+        index = site / SEARCH_INDEX
+        searched = readable_json(index) if index.is_file() else None
+        fresh = entries_by_page(searched.get("docs", []) if searched else [])
+        entries: list[dict[str, Any]] = []
+        for src_uri, (page, key, html) in self.pages.items():
+            if html is not None:
+                destination = Path(page.file.abs_dest_path)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                destination.write_bytes(html)
+                entries += self.store.made[src_uri].search
+                continue
+            output = Path(page.file.abs_dest_path)
+            if not output.is_file():  # a page MkDocs did not write, as a draft in a build
+                continue
+            written = output.read_bytes()
+            made = Made(
+                key=key,
+                title=page.title,
+                output=digest([written]),
+                search=fresh.get(page.url, []),
+                anchors=sorted(page.present_anchor_ids or ()),
+                links={
+                    target.src_uri: dict(links)
+                    for target, links in (page.links_to_anchors or {}).items()
+                },
+            )
+            self.store.keep(src_uri, made, written)
+            entries += made.search
+        if searched is not None:
+            searched["docs"] = entries
+            # As Material writes it, so that the index is the one a full build makes.
+            index.write_text(json.dumps(searched, separators=(",", ":"), default=str), "utf-8")
+        reused = sum(html is not None for _, _, html in self.pages.values())
+        return len(self.pages) - reused, reused
+
+
+def entries_by_page(entries: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Search entries by the address of their page (their location up to the anchor)."""
+    pages: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        pages.setdefault(str(entry.get("location", "")).partition("#")[0], []).append(entry)
+    return pages
+
+
+def layout_key(nav: Navigation, files: Files) -> str:
+    """The navigation every page shows, and where every file is: the links of each page."""
+    return digest(
+        [
+            json.dumps(nav_outline(nav.items)),
+            *(f"{f.src_uri} {f.url} {f.inclusion.name}" for f in files),
+        ]
+    )
+
+
+def nav_outline(items: Iterable[Any]) -> list[Any]:
+    """What every page shows of the navigation: each section and page, with each page's
+    title, address and front matter (the theme may show its icon or status beside it)."""
+    outline: list[Any] = []
+    for item in items:
+        if isinstance(item, Page):
+            text, meta = get_data(item.file.content_string)
+            # A title taken from the page's own first heading, which other pages show.
+            title = item.title or meta.get("title") or heading_key(text)
+            outline.append([title, item.url, json.dumps(meta, default=str, sort_keys=True)])
+        elif isinstance(item, Section):
+            outline.append([item.title, nav_outline(item.children)])
+        else:
+            outline.append([item.title, getattr(item, "url", None)])
+    return outline
+
+
+PLAIN_HEADING = re.compile(r"# (?:[^\W_]|[ ,.;'\u2019?()\u2013-])+")
+
+
+def heading_key(text: str) -> str:
+    """What a title taken from a page's first heading is made from: that line, where it is a
+    heading of plain words, which MkDocs renders the same whatever else the page says;
+    otherwise the whole text."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return first if PLAIN_HEADING.fullmatch(first) else digest([text])
+
+
+def settings_key(config: MkDocsConfig) -> str:
+    """The configuration as loaded: what mkdocs.yml says, and what the environment and the
+    build have set (the address, the edition), but not the folder it is built into. A value the key cannot spell out the same in
+    every run is spelled with its address in memory, which only makes every page again."""
+    loaded = {name: value for name, value in config.items() if name != "site_dir"}
+    return digest([json.dumps(loaded, default=spelled, sort_keys=True)])
+
+
+def spelled(value: object) -> object:
+    if isinstance(value, set | frozenset):
+        return sorted(map(str, value))
+    if isinstance(value, BasePlugin):
+        return {"plugin": type(value).__qualname__, "config": dict(value.config)}
+    if isinstance(value, Theme):
+        return {"dirs": value.dirs, "templates": sorted(value.static_templates), **dict(value)}
+    if isinstance(value, Mapping):
+        return dict(value)
+    if callable(value) and hasattr(value, "__qualname__"):
+        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
+    return repr(value)
