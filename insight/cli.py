@@ -346,6 +346,7 @@ def run_build(project: Project, args: argparse.Namespace) -> int:
 
 def load_for_building(project: Project) -> Catalogue:
     """The catalogue, with the build cache started so that the next build can reuse it."""
+    project.refuse_tracked_outputs()
     project.cache_dir.mkdir(parents=True, exist_ok=True)
     return project.load()
 
@@ -375,6 +376,7 @@ def run_serve(project: Project, args: argparse.Namespace) -> int:
     from insight.preview import serve  # the live-reload server, only when asked for
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    project.refuse_tracked_outputs()
     serve(project, args.edition, args.host, args.port)
     return 0
 

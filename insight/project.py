@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from insight.catalogue import Catalogue, display_path, load_catalogue, source_files
-from insight.errors import SourceErrors
+from insight.errors import SourceError, SourceErrors
 
 PACKAGE = Path(__file__).parent
 ASSETS = PACKAGE / "assets"
@@ -41,6 +42,38 @@ class Project:
         nothing behind in a folder never built.
         """
         return self.root / "build" / ".cache"
+
+    def refuse_tracked_outputs(self) -> None:
+        """Raise `SourceErrors` naming each file under build/ that git tracks.
+
+        A build trusts what it finds there: the keys its outputs were made from, pandoc's
+        answers and the pages it reuses. A commit that brought any could have the site
+        publish what no source says, so outputs and caches are never taken from one.
+        """
+        try:
+            listed = subprocess.run(
+                ["git", "-C", str(self.root), "ls-files", "-z", "--", "build"],
+                capture_output=True,
+                timeout=60,
+            )
+        except (OSError, subprocess.TimeoutExpired):  # no git, or a checkout it cannot read
+            return
+        tracked = (
+            listed.stdout.decode(errors="replace").split("\0") if listed.returncode == 0 else []
+        )
+        errors = [
+            SourceError(
+                name,
+                1,
+                1,
+                "is tracked by git, but build/ holds only what the build makes",
+                "remove it from the repository: git rm -r --cached build",
+            )
+            for name in tracked
+            if name
+        ]
+        if errors:
+            raise SourceErrors(errors)
 
     @property
     def markdown_cache(self) -> Path | None:

@@ -19,7 +19,8 @@ from insight.edition import Edition
 from insight.project import Project
 from insight.site.pages import briefing_uri
 from insight.site.publish import build_site
-from tests.support import site_files
+from tests.conftest import run_build
+from tests.support import git, site_files
 
 EDITED = "synthetic-briefing-001"
 COUNTS = re.compile(r"(\d+) page\(s\) made, (\d+) reused from the last build")
@@ -145,3 +146,24 @@ def test_an_extension_that_may_read_other_files_makes_every_page_again(
     with caplog.at_level(logging.DEBUG, logger="mkdocs.plugins"):
         build_site(Project(project), Edition.subscriber)
     assert not COUNTS.search(caplog.text)
+
+
+def test_a_build_refuses_outputs_that_arrive_in_a_commit(tmp_path: Path) -> None:
+    """A store, a stamp or a PDF committed under build/ could have a build publish what no
+    source says: the build names each such file and stops, and nothing is published."""
+    project = generate(tmp_path / "project", 1)
+    planted = project / "build" / ".cache" / f"pages-{Edition.subscriber}" / "pages.json"
+    planted.parent.mkdir(parents=True)
+    planted.write_text('{"pages": {}}')
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "add", "-f", "build")
+    result = run_build(project)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"build/.cache/pages-{Edition.subscriber}/pages.json:1:1: error: is tracked by git,"
+        " but build/ holds only what the build makes"
+        " (remove it from the repository: git rm -r --cached build)",
+        "1 error(s) in 1 file(s).",
+    ]
+    assert not (project / "site").exists()
