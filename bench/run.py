@@ -37,8 +37,8 @@ from weasyprint import __version__ as WEASYPRINT
 from bench.generate import generate
 from bench.preview import preview_seconds
 from insight.edition import Edition
-from insight.pdf import pdf_bytes
 from insight.pdf.document import briefing_html
+from insight.pdf.render import pdf_bytes
 from insight.project import Project
 from insight.release import now, released
 from insight.site.generate import SCRIPTS, STYLESHEET, Settings, generate_site

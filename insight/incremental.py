@@ -12,7 +12,8 @@ import hashlib
 import json
 import tempfile
 from collections.abc import Callable, Iterable
-from importlib.metadata import version
+from functools import cache
+from importlib.metadata import distributions, version
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +48,16 @@ def tree_files(folder: Path) -> list[Path]:
     ]
 
 
-def versions(*distributions: str) -> list[str]:
+def versions(*names: str) -> list[str]:
     """'name==version' of installed packages whose output a key depends on."""
-    return [f"{name}=={version(name)}" for name in distributions]
+    return [f"{name}=={version(name)}" for name in names]
+
+
+@cache
+def installed() -> tuple[str, ...]:
+    """'name==version' of every package installed, read once a process: for outputs made
+    through more packages than a key could name (a theme, its templates, their filters)."""
+    return tuple(sorted({f"{d.metadata['Name']}=={d.version}" for d in distributions()}))
 
 
 class Stamp:
@@ -96,7 +104,7 @@ def readable_json(path: Path) -> dict[str, Any]:
     a damaged cache entry is one to make again, not a reason to stop."""
     try:
         stored = json.loads(path.read_bytes())
-    except (FileNotFoundError, ValueError):
+    except (OSError, ValueError):
         return {}
     return stored if isinstance(stored, dict) else {}
 

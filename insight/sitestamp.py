@@ -18,16 +18,13 @@ from insight.edition import Edition
 from insight.incremental import (
     digest,
     file_parts,
+    installed,
     readable_json,
     tree_files,
-    versions,
     write_atomically,
 )
 from insight.outputs import downloads_of
 from insight.project import PACKAGE, Project
-
-# The packages whose output is in the site; other dependencies only reach it through these.
-SITE_TOOLS = ("mkdocs", "mkdocs-material", "pymdown-extensions", "Markdown", "Pygments")
 
 
 def build_site_if_changed(
@@ -101,11 +98,11 @@ def site_inputs(project: Project, edition: Edition) -> str:
 
 def layout_inputs(project: Project, edition: Edition) -> str:
     """A digest of the edition, the configuration and the docs it names, the package (plugin
-    code, templates, assets) and the site tools' versions."""
+    code, templates, assets) and the versions of the packages installed."""
     return digest(
         [
             edition,
-            *versions(*SITE_TOOLS),
+            *installed(),
             # Absolute: the configuration may inherit, and its docs may live, outside the project.
             *file_parts(configuration_files(project.root / "mkdocs.yml"), Path("/")),
             *file_parts(tree_files(PACKAGE), PACKAGE),

@@ -4,6 +4,8 @@ check of links to anchors."""
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import logging
 import re
 import shutil
@@ -16,9 +18,12 @@ from mkdocs.exceptions import Abort
 
 from bench.generate import generate
 from insight.edition import Edition
+from insight.incremental import installed
+from insight.preview import builder
 from insight.project import Project
 from insight.site.pages import briefing_uri
 from insight.site.publish import build_site
+from insight.site.reuse import spelled
 from tests.conftest import run_build
 from tests.support import git, site_files
 
@@ -108,9 +113,7 @@ def test_a_link_from_a_reused_page_to_an_anchor_that_went_is_still_refused(
 ) -> None:
     """docs/about.md is not made again after a briefing changes, but MkDocs still checks its
     links to that briefing's anchors; and a build that failed leaves the store as it was."""
-    about = project / "docs" / "about.md"
-    target = f"{briefing_uri(EDITED).removeprefix('docs/')}#section-5"
-    about.write_text(about.read_text() + f"\n[The last section]({target})\n", encoding="utf-8")
+    add_anchor_link(project)
     rebuilt(project, caplog)
     manifest = Project(project).cache_dir / f"pages-{Edition.subscriber}" / "pages.json"
     stored = manifest.read_bytes()
@@ -167,3 +170,128 @@ def test_a_build_refuses_outputs_that_arrive_in_a_commit(tmp_path: Path) -> None
         "1 error(s) in 1 file(s).",
     ]
     assert not (project / "site").exists()
+
+
+def add_anchor_link(project: Path) -> None:
+    """docs/about.md links to the last section of the edited briefing."""
+    about = project / "docs" / "about.md"
+    target = f"{briefing_uri(EDITED).removeprefix('docs/')}#section-5"
+    about.write_text(about.read_text() + f"\n[The last section]({target})\n", encoding="utf-8")
+
+
+def test_pages_made_while_mkdocs_logged_at_debug_do_not_skip_the_anchor_check(
+    project: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """MkDocs does not record links to anchors when its pages log at DEBUG: a page made so is
+    not reused by a build that checks them."""
+    add_anchor_link(project)
+    pages = logging.getLogger("mkdocs.structure.pages")
+    level = pages.level
+    pages.setLevel(logging.DEBUG)
+    try:
+        build_site(Project(project), Edition.subscriber)
+    finally:
+        pages.setLevel(level)
+    edit(project, lambda data: data["sections"].pop())
+    with pytest.raises(Abort, match="strict mode"):
+        rebuilt(project, caplog)
+    assert "does not contain an anchor '#section-5'" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda page: page.update(anchors=5), id="anchors not a list"),
+        pytest.param(lambda page: page.update(links=[]), id="links not a mapping"),
+        pytest.param(lambda page: page.update(output="../pages.json"), id="output a path"),
+        pytest.param(lambda page: page.update(search="abc"), id="search a string"),
+        pytest.param(
+            lambda page: page.update(search=[{"location": "elsewhere/", "title": "x", "text": ""}]),
+            id="search entries of another page",
+        ),
+        pytest.param(lambda page: page.clear(), id="an empty entry"),
+    ],
+)
+def test_a_damaged_manifest_entry_makes_its_page_again(
+    project: Path, caplog: pytest.LogCaptureFixture, damage: Callable[[dict], None]
+) -> None:
+    manifest = Project(project).cache_dir / f"pages-{Edition.subscriber}" / "pages.json"
+    stored = json.loads(manifest.read_text())
+    damage(stored["pages"]["about.md"])
+    manifest.write_text(json.dumps(stored))
+    files, made, _ = rebuilt(project, caplog)
+    assert made == 1
+    assert files == full_build(project)
+
+
+def test_a_manifest_that_cannot_be_read_makes_every_page_again(
+    project: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    manifest = Project(project).cache_dir / f"pages-{Edition.subscriber}" / "pages.json"
+    manifest.unlink()
+    manifest.mkdir()
+    files, _, reused = rebuilt(project, caplog)
+    assert reused == 0
+    assert files == full_build(project)
+
+
+def preview(project: Path, caplog: pytest.LogCaptureFixture, site: Path) -> str:
+    """One build of the preview server's site; what it logged."""
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="mkdocs"):
+        builder(Project(project), Edition.subscriber, site, "http://127.0.0.1:8000/")()
+    return caplog.text
+
+
+def test_the_preview_warns_of_a_broken_link_at_every_build(
+    project: Path, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """A page that warned is made again at the next build, and warns again."""
+    about = project / "docs" / "about.md"
+    about.write_text(about.read_text() + "\n[Gone](missing.md)\n", encoding="utf-8")
+    warning = "contains a link 'missing.md', but the target is not found"
+    assert warning in preview(project, caplog, tmp_path / "site")
+    edit(project, lambda data: data.update(summary=data["summary"] + " One sentence more."))
+    logged = preview(project, caplog, tmp_path / "site")
+    assert warning in logged
+    assert COUNTS.search(logged)
+
+
+def test_a_draft_in_the_preview_stays_in_its_search_index(
+    project: Path, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """Drafts are made only for the preview; the index it reuses still lists them."""
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text() + "\ndraft_docs: |\n  drafts/\n")
+    (project / "docs" / "drafts").mkdir()
+    (project / "docs" / "drafts" / "wip.md").write_text("# Work in progress\n\nA draft.\n")
+    site = tmp_path / "site"
+    preview(project, caplog, site)
+    edit(project, lambda data: data.update(summary=data["summary"] + " One sentence more."))
+    assert COUNTS.search(preview(project, caplog, site))
+    index = json.loads((site / "search" / "search_index.json").read_text())
+    assert "drafts/wip/" in {entry["location"] for entry in index["docs"]}
+
+
+def test_code_named_in_the_configuration_is_known_by_its_source(tmp_path: Path) -> None:
+    """A formatter named with !!python/name: in mkdocs.yml is part of every page's key, by
+    its name and the file it is in, so that changing it makes the pages again."""
+    module = tmp_path / "fence_format.py"
+
+    def spelled_now() -> object:
+        spec = importlib.util.spec_from_file_location("fence_format", module)
+        assert spec and spec.loader
+        loaded = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(loaded)
+        return spelled(loaded.render)
+
+    module.write_text("def render(*args):\n    return '<pre>one</pre>'\n")
+    before = spelled_now()
+    module.write_text("def render(*args):\n    return '<pre>two</pre>'\n")
+    assert spelled_now() != before
+
+
+def test_every_installed_package_is_in_the_key_of_every_page() -> None:
+    """The theme's templates reach a page through more packages than one could list."""
+    names = {entry.split("==")[0].lower() for entry in installed()}
+    assert {"mkdocs", "mkdocs-material", "jinja2", "markupsafe", "pyyaml", "markdown"} <= names

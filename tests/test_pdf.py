@@ -18,9 +18,10 @@ from insight.cli import main
 from insight.errors import SourceErrors
 from insight.model import Briefing
 from insight.outputs import PDF
-from insight.pdf import pdf_bytes, render_file, render_pdf
+from insight.pdf import render_pdf
 from insight.pdf.document import briefing_html, contents, series_line
 from insight.pdf.fetch import AssetFetcher, FetchRefused
+from insight.pdf.render import pdf_bytes, render_file
 from insight.project import ASSETS, Project
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import insight.pdf
+import insight.pdf.render
 from insight.catalogue import Catalogue
 from insight.errors import SourceErrors
 from insight.pdf import render_pdf
@@ -18,7 +18,7 @@ from insight.pdf.limits import LAYOUT_MEMORY
 def test_a_document_past_its_layout_time_is_an_error_at_the_briefing(
     catalogue: Catalogue, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(insight.pdf, "LAYOUT_SECONDS", 0.05)
+    monkeypatch.setattr(insight.pdf.render, "LAYOUT_SECONDS", 0.05)
     out = tmp_path / "living-with-austerity.pdf"
     with pytest.raises(SourceErrors) as raised:
         render_pdf(catalogue, catalogue.briefing("living-with-austerity"), out)

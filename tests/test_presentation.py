@@ -17,8 +17,8 @@ from insight.changes import money
 from insight.edition import Edition, public_catalogue
 from insight.look import OUR_TEMPLATES, look_of
 from insight.model import Availability
-from insight.pdf import pdf_bytes
 from insight.pdf.document import briefing_html
+from insight.pdf.render import pdf_bytes
 from insight.presentation import (
     CASE_FACETS,
     contents,

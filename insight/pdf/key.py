@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from insight.incremental import digest, file_parts, tree_files, versions
-from insight.pdf.fetch import AssetFetcher
+from insight.pdf.served import ServedFiles
 from insight.project import ASSETS
 
 PRINT_PACKAGE = Path(__file__).parent
@@ -43,8 +43,8 @@ def referenced_images(html: str, images: Path) -> list[Path]:
     parser = ImageSources()
     parser.feed(html)
     base = images.resolve().parent.as_uri() + "/"
-    fetcher = AssetFetcher([images])
-    found = {fetcher.local_path(urljoin(base, src)) for src in parser.sources}
+    served = ServedFiles([images])
+    found = {served.local_path(urljoin(base, src)) for src in parser.sources}
     return [path for path in found if path is not None]
 
 

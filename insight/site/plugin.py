@@ -40,7 +40,7 @@ from insight.site.config import InsightConfig
 from insight.site.generate import SCRIPTS, STYLESHEET, Settings, Site, SiteFile, generate_site
 from insight.site.metadata import Tag, head_tags
 from insight.site.pages import briefing_uri, navigation, site_pages
-from insight.site.reuse import COMPILED, PageStore, Reuse, reusable
+from insight.site.reuse import PageStore, Reuse, reusable
 from insight.site.siteurl import ENVIRONMENT, site_address
 from insight.sitestamp import layout_inputs
 
@@ -108,11 +108,13 @@ class InsightPlugin(BasePlugin[InsightConfig]):
         if store and reusable(config):
             inputs = layout_inputs(self.project, self.edition)
             self.reuse = Reuse(store, config, files, nav, inputs, self.head)
+        elif store:
+            log.debug("every page is made: a plugin or Markdown extension may carry state")
         return nav
 
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
-        # The theme's templates compiled once a process, not at every build of a preview.
-        env.bytecode_cache = COMPILED
+        if self.reuse:
+            env.bytecode_cache = self.reuse.templates
         return env
 
     def on_page_context(
@@ -130,6 +132,10 @@ class InsightPlugin(BasePlugin[InsightConfig]):
         return head_tags(
             title, page.canonical_url, briefing, self.catalogue, offered, self.settings, address
         )
+
+    def on_build_error(self, *, error: Exception) -> None:
+        if self.reuse:
+            self.reuse.close()
 
     @event_priority(-100)  # after the search plugin has written its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:

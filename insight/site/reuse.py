@@ -22,23 +22,25 @@ a page whose build warned in a strict build is made again, and warns again.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
+import logging
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from jinja2.bccache import Bucket, BytecodeCache
+from jinja2.bccache import Bucket, FileSystemBytecodeCache
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import BasePlugin
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 from mkdocs.theme import Theme
 from mkdocs.utils.meta import get_data
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from insight.incremental import digest, readable_json, write_atomically
 
@@ -57,40 +59,48 @@ EXTENSIONS = frozenset(
 )
 
 
-class CompiledTemplates(BytecodeCache):
-    """Templates compiled in this process, by name and source checksum (which Jinja checks).
+class CompiledTemplates(FileSystemBytecodeCache):
+    """The theme's templates as the last build compiled them, kept beside the store: Jinja
+    compiles a template again when its source differs.
 
-    In memory only: a cache on disk is one more file a pull request could plant, and
-    bytecode is code."""
+    Bytecode is code, so it is read only where the store is: build.py refuses a build/
+    that a commit brought (see insight.project.Project.refuse_tracked_outputs). A cache
+    that cannot be read or written only makes the next build slower."""
 
-    def __init__(self) -> None:
-        self.compiled: dict[str, bytes] = {}
+    def __init__(self, folder: Path) -> None:
+        with contextlib.suppress(OSError):
+            folder.mkdir(parents=True, exist_ok=True)
+        super().__init__(str(folder))
 
     def load_bytecode(self, bucket: Bucket) -> None:
-        if bucket.key in self.compiled:
-            bucket.bytecode_from_string(self.compiled[bucket.key])
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # whatever a damaged file raises, the template is compiled again
+            bucket.reset()
 
     def dump_bytecode(self, bucket: Bucket) -> None:
-        self.compiled[bucket.key] = bucket.bytecode_to_string()
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
 
 
-COMPILED = CompiledTemplates()
 SEARCH_INDEX = Path("search") / "search_index.json"
 MANIFEST = "pages.json"
 
 
-@dataclass(frozen=True)
-class Made:
+class Made(BaseModel):
     """What one page was made as."""
+
+    model_config = ConfigDict(frozen=True, strict=True)
 
     key: str
     title: str | None
-    output: str
+    output: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
     """The digest of its HTML, which the store keeps under that name."""
     search: list[dict[str, Any]]
     anchors: list[str]
-    links: dict[str, dict[str, str]]
-    """Its links to anchors of pages: {page's src_uri: {anchor: link as written}}."""
+    links: dict[str, dict[str, str]] | None
+    """Its links to anchors of pages: {page's src_uri: {anchor: link as written}}; None where
+    MkDocs did not record them (it does not when its pages log at DEBUG)."""
 
 
 class PageStore:
@@ -98,10 +108,12 @@ class PageStore:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        stored = readable_json(folder / MANIFEST)
+        stored = readable_json(folder / MANIFEST).get("pages")
         self.last: dict[str, Made] = {}
-        with contextlib.suppress(TypeError, ValueError, AttributeError):
-            self.last = {uri: Made(**made) for uri, made in stored.get("pages", {}).items()}
+        for src_uri, made in stored.items() if isinstance(stored, dict) else ():
+            # An entry damaged in any way is a page to make again.
+            with contextlib.suppress(ValidationError):
+                self.last[src_uri] = Made.model_validate(made)
         self.made: dict[str, Made] = {}
 
     def html(self, src_uri: str, key: str) -> tuple[Made, bytes] | None:
@@ -125,14 +137,16 @@ class PageStore:
                 write_atomically(self.folder / made.output, html)
 
     def commit(self) -> None:
-        """Make what this build made the store's, and drop the HTML no page refers to now."""
+        """Make what this build made the store's, and drop the HTML no page refers to now
+        (first, so that a disk too full for the manifest is still cleared)."""
+        kept = {made.output for made in self.made.values()} | {MANIFEST}
         with contextlib.suppress(OSError):
-            pages = {uri: vars(made) for uri, made in self.made.items()}
-            write_atomically(self.folder / MANIFEST, json.dumps({"pages": pages}).encode())
-            kept = {made.output for made in self.made.values()} | {MANIFEST}
             for entry in os.scandir(self.folder):
                 if entry.name not in kept and not entry.name.startswith("."):
                     Path(entry.path).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            pages = {uri: made.model_dump() for uri, made in self.made.items()}
+            write_atomically(self.folder / MANIFEST, json.dumps({"pages": pages}).encode())
 
 
 def reusable(config: MkDocsConfig) -> bool:
@@ -157,19 +171,34 @@ class Reuse:
         self.config = config
         self.files = files
         self.head = head
-        self.key = digest([inputs, settings_key(config), layout_key(nav, files)])
+        # MkDocs records the links of a page to anchors only when its pages do not log at
+        # DEBUG: what it checks after a build depends on it.
+        links = logging.getLogger("mkdocs.structure.pages").getEffectiveLevel() > logging.DEBUG
+        layout = layout_key(nav, files)
+        self.key = digest([inputs, settings_key(config), layout, str(links)])
+        self.templates = CompiledTemplates(store.folder.with_name("templates"))
         self.pages: dict[str, tuple[Page, str, bytes | None]] = {}
         """Each page MkDocs has asked about, in its order: the key, and the HTML reused."""
-        for file in files.documentation_pages():
-            # MkDocs asks each page, when built dirty, whether to make it again.
+        self.asked: str | None = None
+        self.warned: set[str] = set()
+        """Pages that logged a warning as they were made: not kept, so that they warn again."""
+        self.warnings = PageWarnings(self)
+        logging.getLogger("mkdocs").addHandler(self.warnings)
+        for file in files.documentation_pages(inclusion=InclusionLevel.all):
+            # MkDocs asks each page, when built dirty, whether to make it again, just before
+            # it reads the page and again before it writes it.
             file.is_modified = partial(self.changed, file)  # type: ignore[method-assign]
 
     def changed(self, file: File) -> bool:
         page = file.page
         assert page is not None, "MkDocs makes a page of every file before it asks"
+        self.asked = file.src_uri
         if file.src_uri not in self.pages:
             self.pages[file.src_uri] = (page, *self.reused(page))
         return self.pages[file.src_uri][2] is None
+
+    def close(self) -> None:
+        logging.getLogger("mkdocs").removeHandler(self.warnings)
 
     def reused(self, page: Page) -> tuple[str, bytes | None]:
         src_uri = page.file.src_uri
@@ -180,11 +209,13 @@ class Reuse:
         if found is None:
             return key, None
         made, html = found
+        if not all(belongs(entry, page.url) for entry in made.search):
+            return key, None
         # What other pages read of this one, as a build of it would have left them.
         page.read_source(self.config)
         page.title = made.title  # as rendered: the nav's key says whether it still holds
         page.present_anchor_ids = set(made.anchors)
-        page.links_to_anchors = {
+        page.links_to_anchors = made.links and {
             target: links
             for uri, links in made.links.items()
             if (target := self.files.get_file_from_path(uri)) is not None
@@ -196,6 +227,7 @@ class Reuse:
         """Put each page left out where MkDocs would have written it, keep each page made,
         and give the search index the entries of every page, in MkDocs's order; return how
         many pages were made and how many reused."""
+        self.close()
         if not self.pages:  # a build that was not dirty has made every page itself
             return 0, 0
         site = Path(self.config.site_dir)
@@ -220,12 +252,14 @@ class Reuse:
                 output=digest([written]),
                 search=fresh.get(page.url, []),
                 anchors=sorted(page.present_anchor_ids or ()),
-                links={
-                    target.src_uri: dict(links)
-                    for target, links in (page.links_to_anchors or {}).items()
+                links=None
+                if page.links_to_anchors is None
+                else {
+                    target.src_uri: dict(found) for target, found in page.links_to_anchors.items()
                 },
             )
-            self.store.keep(src_uri, made, written)
+            if src_uri not in self.warned:
+                self.store.keep(src_uri, made, written)
             entries += made.search
         if searched is not None:
             searched["docs"] = entries
@@ -233,6 +267,29 @@ class Reuse:
             index.write_text(json.dumps(searched, separators=(",", ":"), default=str), "utf-8")
         reused = sum(html is not None for _, _, html in self.pages.values())
         return len(self.pages) - reused, reused
+
+
+class PageWarnings(logging.Handler):
+    """Notes which page was being made when MkDocs warned: the last one it asked about."""
+
+    def __init__(self, reuse: Reuse) -> None:
+        super().__init__(logging.WARNING)
+        self.reuse = reuse
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.reuse.asked is not None:
+            self.reuse.warned.add(self.reuse.asked)
+
+
+def belongs(entry: dict[str, Any], url: str) -> bool:
+    """Whether a stored search entry is one of the page at `url`, as Material makes them."""
+    location = entry.get("location")
+    texts = (entry.get("title"), entry.get("text"))
+    return (
+        isinstance(location, str)
+        and location.partition("#")[0] == url
+        and all(isinstance(text, str) for text in texts)
+    )
 
 
 def entries_by_page(entries: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -299,5 +356,10 @@ def spelled(value: object) -> object:
     if isinstance(value, Mapping):
         return dict(value)
     if callable(value) and hasattr(value, "__qualname__"):
-        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
+        # Code named in mkdocs.yml (!!python/name:) by its name and the file it is in.
+        name = f"{getattr(value, '__module__', '')}.{value.__qualname__}"
+        with contextlib.suppress(TypeError, OSError):
+            source = inspect.getsourcefile(value)
+            return [name, digest([Path(source).read_bytes()]) if source else ""]
+        return name
     return repr(value)

@@ -1,0 +1,83 @@
+"""What runs where the PDFs are laid out (in the worker processes): WeasyPrint, the print
+stylesheet, the fetcher that serves it only the project's own files, and the tagging
+that finishes PDF/UA-1.
+
+The build that plans the PDFs (insight.pdf) does not import this module, so a build
+whose PDFs are up to date, or that renders them in workers, never loads WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+
+from insight.incremental import write_atomically
+from insight.pdf.fetch import AssetFetcher, FetchRefused
+from insight.pdf.limits import LAYOUT_MEMORY, LAYOUT_SECONDS, LayoutTimeout, Problem, time_limit
+from insight.pdf.tagging import finish_tagging
+from insight.project import ASSETS
+
+STYLESHEET = Path(__file__).parent / "print.css"
+# Tagged PDF/UA-1, so that screen readers get the reading order, headings and alt text.
+PDF_VARIANT = "pdf/ua-1"
+
+
+def render_file(html: str, images: Path, out_path: Path) -> Problem | None:
+    """Write the PDF of `html` to `out_path`; return what stopped the renderer, if anything
+    the source caused: a file it may not fetch, or more time or memory than a document may take.
+
+    Run in worker processes: it takes and returns only what pickles cheaply, and writes
+    the PDF itself so that no document travels back to the parent.
+    """
+    try:
+        with time_limit(LAYOUT_SECONDS):
+            write_atomically(out_path, pdf_bytes(html, images=images))
+    except FetchRefused as exc:
+        return Problem(
+            f"the PDF renderer refused to fetch '{exc.url}'",
+            "images must be files in briefings/images/, written images/<file name>",
+        )
+    except LayoutTimeout:
+        return Problem(
+            f"laying out the PDF took longer than {LAYOUT_SECONDS:g} seconds",
+            "the briefing is too long or its tables too large for one document: split it",
+        )
+    except MemoryError:
+        return Problem(
+            f"laying out the PDF needed more than {LAYOUT_MEMORY // 2**30} GB of memory",
+            "the briefing is too long or its tables too large for one document: split it",
+        )
+    return None
+
+
+@cache
+def print_style() -> tuple[CSS, FontConfiguration]:
+    """The print stylesheet and the fonts its @font-face rules register (there, and only
+    there), made once per process: every font file is read and decompressed once, not once
+    a document. The stylesheet fetches from the shipped assets alone."""
+    fonts = FontConfiguration()
+    fetcher = AssetFetcher([ASSETS])
+    return CSS(filename=STYLESHEET, url_fetcher=fetcher, font_config=fonts), fonts
+
+
+def pdf_bytes(html: str, *, images: Path) -> bytes:
+    """The PDF of a print HTML document; the same HTML and assets give the same bytes."""
+    stylesheet, fonts = print_style()
+    fetcher = AssetFetcher([ASSETS, images])
+    document = HTML(
+        string=html, base_url=images.resolve().parent.as_uri() + "/", url_fetcher=fetcher
+    )
+    rendered = document.write_pdf(
+        stylesheets=[stylesheet],
+        font_config=fonts,
+        pdf_variant=PDF_VARIANT,
+        # A file identifier derived from the content, not a random one, keeps builds reproducible.
+        pdf_identifier=hashlib.sha256(html.encode()).hexdigest()[:32].encode(),
+    )
+    # WeasyPrint's tags fall short of PDF/UA-1 where only the whole document can tell
+    # (artifacts, links, split lists, table headers): tagging finishes them.
+    return finish_tagging(rendered)
