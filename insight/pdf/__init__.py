@@ -78,28 +78,48 @@ def rendering(
     than one or when the caller works `meanwhile`; leaving the block before `finish()` (by an
     error, Ctrl-C or SIGTERM) stops every worker and keeps only whole PDFs."""
     wanted = list(ids) if ids is not None else [b.id for b in catalogue.briefings]
-    planned = [print_job(project, catalogue, briefing_id) for briefing_id in wanted]
-    discard_leftovers(job.out for job in planned)  # of a build killed while a PDF was written
-    stale = [job for job in planned if not job.stamp.matches(job.key, job.out)]
-    workers = min(jobs or os.cpu_count() or 1, len(stale))
-    if workers < 1 or (workers == 1 and not meanwhile):
-        # In this process: a single document gains nothing from a pool.
-        yield Rendering(
-            stale, ((job, render_in_worker(job.html, job.images, job.out)) for job in stale)
-        )
-        return
+    found = stale_jobs(project, catalogue, wanted)
+    workers = jobs or os.cpu_count() or 1
+    if not meanwhile:
+        listed = list(found)
+        if workers == 1 or len(listed) <= 1:
+            # In this process: a single document gains nothing from a pool.
+            yield Rendering(
+                listed, ((job, render_in_worker(job.html, job.images, job.out)) for job in listed)
+            )
+            return
+        found = iter(listed)
+    stale: list[PrintJob] = []
     try:
+        # Workers start as documents are sent, up to `workers`; none if all are up to date.
         with worker_pool(workers) as pool:
-            with deaf_workers():  # each submit starts a worker, up to `workers`
-                futures = {
-                    pool.submit(render_in_worker, job.html, job.images, job.out): job
-                    for job in stale
-                }
+            futures = {}
+            # Each sent as soon as it is found stale: its worker starts (and loads WeasyPrint)
+            # while the keys of the others are worked out.
+            for job in found:
+                stale.append(job)
+                with deaf_workers():  # a submit may start a worker
+                    future = pool.submit(render_in_worker, job.html, job.images, job.out)
+                futures[future] = job
             yield Rendering(stale, ((futures[f], f.result()) for f in as_completed(futures)))
     except BaseException:
         # A worker killed half-way through writing a PDF leaves its temporary file.
         discard_leftovers(job.out for job in stale)
         raise
+
+
+def stale_jobs(project: Project, catalogue: Catalogue, wanted: list[str]) -> Iterator[PrintJob]:
+    """The print jobs whose PDF is out of date, those of the sources saved last first: after
+    an edit, the one document to render is found before the keys of the others."""
+
+    def saved(briefing_id: str) -> int:
+        return -source_of(catalogue, catalogue.briefing(briefing_id)).path.stat().st_mtime_ns
+
+    for briefing_id in sorted(wanted, key=saved):
+        job = print_job(project, catalogue, briefing_id)
+        discard_leftovers([job.out])  # of a build killed while this PDF was written
+        if not job.stamp.matches(job.key, job.out):
+            yield job
 
 
 def print_job(project: Project, catalogue: Catalogue, briefing_id: str) -> PrintJob:
