@@ -41,7 +41,11 @@ def preview_server(
     a page of docs/ or mkdocs.yml changes; `serve()` it, then `shutdown()`."""
     url = f"http://{host}:{port}/"
     build_preview = builder(project, edition, site_dir, url)
-    server = LiveReloadServer(builder=build_preview, host=host, port=port, root=str(site_dir))
+    # The sources are looked at every 0.1 s, not every 0.5 s as MkDocs does: a save shows
+    # sooner, for a few hundred stat calls a second.
+    server = LiveReloadServer(
+        builder=build_preview, host=host, port=port, root=str(site_dir), polling_interval=0.1
+    )
     server.error_handler = lambda code: error_page(site_dir) if code == 404 else None
     build_preview()
     for path in (project.briefings, project.root / "docs", project.root / "mkdocs.yml"):
