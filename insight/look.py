@@ -117,7 +117,10 @@ class Look:
 
 def look_of(root: Path | None) -> Look:
     """The look of the project at `root` (ours alone when None or it has no brand.yaml)."""
-    return _look(root.resolve() if root else None)
+    root = root.resolve() if root else None
+    own = root / "brand.yaml" if root else None
+    # Made again when the brand is saved, as while a preview serves it.
+    return _look(root, own.read_bytes() if own and own.is_file() else None)
 
 
 def look_of_catalogue(catalogue: Catalogue) -> Look:
@@ -127,7 +130,7 @@ def look_of_catalogue(catalogue: Catalogue) -> Look:
 
 
 @cache
-def _look(root: Path | None) -> Look:
+def _look(root: Path | None, saved: bytes | None) -> Look:
     data, locator = brand_data(BRAND, BRAND.parent)
     own = root / "brand.yaml" if root else None
     if root and own and own.is_file():

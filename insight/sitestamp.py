@@ -97,17 +97,25 @@ def site_inputs(project: Project, edition: Edition) -> str:
 
 
 def layout_inputs(project: Project, edition: Edition) -> str:
-    """A digest of the edition, the configuration and the docs it names, the package (plugin
-    code, templates, assets) and the versions of the packages installed."""
+    """A digest of the edition, the configuration and the docs it names, the project's brand
+    and templates, the package (plugin code, templates, assets) and the versions of the
+    packages installed."""
     return digest(
         [
             edition,
             *installed(),
             # Absolute: the configuration may inherit, and its docs may live, outside the project.
             *file_parts(configuration_files(project.root / "mkdocs.yml"), Path("/")),
+            *file_parts(look_files(project.root), project.root),
             *file_parts(tree_files(PACKAGE), PACKAGE),
         ]
     )
+
+
+def look_files(root: Path) -> list[Path]:
+    """The project's own brand.yaml and templates, which override ours (see insight.look)."""
+    brand = root / "brand.yaml"
+    return [*([brand] if brand.is_file() else []), *tree_files(root / "templates")]
 
 
 def download_stamps(project: Project, edition: Edition) -> str:

@@ -24,6 +24,7 @@ from insight.project import Project
 from insight.site.pages import briefing_uri
 from insight.site.publish import build_site
 from insight.site.reuse import spelled
+from insight.sitestamp import build_site_if_changed
 from tests.conftest import run_build
 from tests.support import git, site_files
 
@@ -295,3 +296,20 @@ def test_every_installed_package_is_in_the_key_of_every_page() -> None:
     """The theme's templates reach a page through more packages than one could list."""
     names = {entry.split("==")[0].lower() for entry in installed()}
     assert {"mkdocs", "mkdocs-material", "jinja2", "markupsafe", "pyyaml", "markdown"} <= names
+
+
+def test_a_rebrand_of_the_project_builds_its_site_again(tmp_path: Path) -> None:
+    """The project's own brand.yaml and templates are among what its site is made from."""
+    project = Project(generate(tmp_path / "project", 1))
+    assert build_site_if_changed(project, Edition.subscriber, build_site) is not None
+    assert build_site_if_changed(project, Edition.subscriber, build_site) is None
+    (project.root / "brand.yaml").write_text('colours:\n  primary: "#5c1a33"\n')
+    site = build_site_if_changed(project, Edition.subscriber, build_site)
+    assert site is not None
+    assert "--insight-ink: #5c1a33;" in (site / "assets" / "insight" / "insight.css").read_text()
+    override = project.root / "templates" / "site" / "catalogue.md"
+    override.parent.mkdir(parents=True)
+    override.write_text("# Our briefings\n")
+    site = build_site_if_changed(project, Edition.subscriber, build_site)
+    assert site is not None
+    assert "Our briefings" in (site / "briefings" / "index.html").read_text()

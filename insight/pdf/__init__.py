@@ -133,7 +133,7 @@ def print_job(project: Project, catalogue: Catalogue, briefing_id: str) -> Print
         images=images,
         out=project.pdf_dir / f"{briefing_id}.pdf",
         stamp=Stamp(project.cache_dir / "pdf" / f"{briefing_id}.sha256"),
-        key=print_key(html, images),
+        key=print_key(html, images, project.cache_dir / "pdf" / f"{briefing_id}.images.json"),
     )
 
 

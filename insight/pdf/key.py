@@ -13,19 +13,24 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin
 
-from insight.incremental import digest, file_parts, tree_files, versions
+from insight.incremental import cached_json, digest, file_parts, tree_files, versions
 from insight.pdf.served import ServedFiles
 from insight.project import ASSETS
 
 PRINT_PACKAGE = Path(__file__).parent
 
 
-def print_key(html: str, images: Path) -> str:
-    """The key of the PDF that `pdf_bytes(html, images=images)` makes."""
+def print_key(html: str, images: Path, found: Path | None = None) -> str:
+    """The key of the PDF that `pdf_bytes(html, images=images)` makes. `found`: where the
+    images this document names are kept once found, so that a document unchanged since is
+    not parsed again (parsing is most of the time a key takes)."""
     folder = images.resolve()
-    return digest(
-        [html, folder.as_uri(), *renderer(), *file_parts(referenced_images(html, images), folder)]
-    )
+    document = digest([html, folder.as_uri()])
+    sources = cached_json(found, document, lambda: image_sources(html)) if found else None
+    if not (isinstance(sources, list) and all(isinstance(s, str) for s in sources)):
+        sources = image_sources(html)  # none kept, or a damaged entry
+    served = served_images(sources, images)
+    return digest([document, *renderer(), *file_parts(served, folder)])
 
 
 @cache
@@ -38,13 +43,19 @@ def renderer() -> list[str | bytes]:
     ]
 
 
-def referenced_images(html: str, images: Path) -> list[Path]:
-    """The files in `images` that the HTML's <img> elements name, resolved as the renderer does."""
+def image_sources(html: str) -> list[str]:
+    """The src of each <img> of the HTML."""
     parser = ImageSources()
     parser.feed(html)
+    return parser.sources
+
+
+def served_images(sources: list[str], images: Path) -> list[Path]:
+    """The files in `images` that image sources name, resolved as the renderer does; looked
+    up at every key, since a file named may have appeared or gone."""
     base = images.resolve().parent.as_uri() + "/"
     served = ServedFiles([images])
-    found = {served.local_path(urljoin(base, src)) for src in parser.sources}
+    found = {served.local_path(urljoin(base, src)) for src in sources}
     return [path for path in found if path is not None]
 
 

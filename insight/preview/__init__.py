@@ -38,7 +38,8 @@ def preview_server(
     project: Project, edition: Edition, host: str, port: int, site_dir: Path
 ) -> LiveReloadServer:
     """A server of `edition` on host:port, built into `site_dir` and rebuilt when a source,
-    a page of docs/ or mkdocs.yml changes; `serve()` it, then `shutdown()`."""
+    a page of docs/, mkdocs.yml or the project's brand or templates change; `serve()` it,
+    then `shutdown()`."""
     url = f"http://{host}:{port}/"
     build_preview = builder(project, edition, site_dir, url)
     # The sources are looked at every 0.1 s, not every 0.5 s as MkDocs does: a save shows
@@ -48,7 +49,8 @@ def preview_server(
     )
     server.error_handler = lambda code: error_page(site_dir) if code == 404 else None
     build_preview()
-    for path in (project.briefings, project.root / "docs", project.root / "mkdocs.yml"):
+    watched = ("docs", "mkdocs.yml", "brand.yaml", "templates")
+    for path in (project.briefings, *(project.root / name for name in watched)):
         if path.exists():
             server.watch(str(path))
     return server
@@ -82,6 +84,7 @@ def show_errors(site_dir: Path, errors: list[str], what: str) -> None:
     page = TEMPLATES.get_template("errors.html").render(errors=errors, what=what)
     site_dir.mkdir(parents=True, exist_ok=True)
     for html in [*site_dir.rglob("*.html"), site_dir / "index.html", site_dir / "404.html"]:
+        html.unlink(missing_ok=True)  # a page may be a second name of one the build stored
         html.write_text(page, encoding="utf-8")
 
 

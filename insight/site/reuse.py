@@ -127,14 +127,30 @@ class PageStore:
             return None
         return (made, html) if digest([html]) == made.output else None
 
-    def keep(self, src_uri: str, made: Made, html: bytes | None = None) -> None:
-        """Remember what a page was made as; its HTML is written now, under its own digest,
-        and the manifest only by `commit`."""
+    def keep(self, src_uri: str, made: Made, written: Path | None = None) -> None:
+        """Remember what a page was made as; the HTML MkDocs has `written` is stored now,
+        under its own digest, and the manifest only by `commit`."""
         self.made[src_uri] = made
-        if html is not None and not (self.folder / made.output).is_file():
-            # A store that cannot be written only makes the next build slower.
-            with contextlib.suppress(OSError):
-                write_atomically(self.folder / made.output, html)
+        stored = self.folder / made.output
+        if written is None or stored.is_file():
+            return
+        # A store that cannot be written only makes the next build slower.
+        with contextlib.suppress(OSError):
+            self.folder.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(written, stored)
+            except OSError:
+                write_atomically(stored, written.read_bytes())
+
+    def place(self, made: Made, html: bytes, destination: Path) -> None:
+        """Put a reused page, whose `html` was found intact, at `destination`: as a second name
+        of the stored file where the disk allows (writing every page would be most of what
+        reusing them costs), else as a copy."""
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(self.folder / made.output, destination)
+        except OSError:
+            destination.write_bytes(html)
 
     def commit(self) -> None:
         """Make what this build made the store's, and drop the HTML no page refers to now
@@ -237,10 +253,9 @@ class Reuse:
         entries: list[dict[str, Any]] = []
         for src_uri, (page, key, html) in self.pages.items():
             if html is not None:
-                destination = Path(page.file.abs_dest_path)
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                destination.write_bytes(html)
-                entries += self.store.made[src_uri].search
+                made = self.store.made[src_uri]
+                self.store.place(made, html, Path(page.file.abs_dest_path))
+                entries += made.search
                 continue
             output = Path(page.file.abs_dest_path)
             if not output.is_file():  # a page MkDocs did not write, as a draft in a build
@@ -259,7 +274,7 @@ class Reuse:
                 },
             )
             if src_uri not in self.warned:
-                self.store.keep(src_uri, made, written)
+                self.store.keep(src_uri, made, output)
             entries += made.search
         if searched is not None:
             searched["docs"] = entries
