@@ -345,8 +345,8 @@ def run_build(project: Project, args: argparse.Namespace) -> int:
 
 
 def load_for_building(project: Project) -> Catalogue:
-    """The catalogue, with the build cache started so that the next build can reuse it."""
-    project.refuse_tracked_outputs()
+    """The catalogue, with the build cache started so that the next build can reuse it
+    (loading refuses one that a commit brought)."""
     project.cache_dir.mkdir(parents=True, exist_ok=True)
     return project.load()
 

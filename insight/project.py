@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,18 @@ from insight.catalogue import Catalogue, display_path, load_catalogue, source_fi
 from insight.errors import SourceError, SourceErrors
 
 PACKAGE = Path(__file__).parent
+GIT_SECONDS = 60
 ASSETS = PACKAGE / "assets"
+
+
+def untold(why: str) -> SourceError:
+    return SourceError(
+        "build",
+        1,
+        1,
+        f"git could not say which files under build/ it tracks: {why}",
+        "the build trusts build/ only when git says no commit brought any of it",
+    )
 
 
 @dataclass(frozen=True)
@@ -44,23 +56,31 @@ class Project:
         return self.root / "build" / ".cache"
 
     def refuse_tracked_outputs(self) -> None:
-        """Raise `SourceErrors` naming each file under build/ that git tracks.
+        """Raise `SourceErrors` naming each file under build/ that git tracks, or saying that
+        git could not tell.
 
         A build trusts what it finds there: the keys its outputs were made from, pandoc's
         answers and the pages it reuses. A commit that brought any could have the site
-        publish what no source says, so outputs and caches are never taken from one.
+        publish what no source says, so outputs and caches are never taken from one. Git
+        is asked about this checkout only (none of the GIT_* variables a hook or a shell
+        may have set), whoever owns it, and about build/ in any letter case.
         """
+        command = [
+            *("git", "-c", "safe.directory=*", "-c", "core.fsmonitor=false"),
+            *("-C", str(self.root), "ls-files", "-z", "--", ":(icase)build"),
+        ]
+        clean = {name: value for name, value in os.environ.items() if not name.startswith("GIT_")}
         try:
-            listed = subprocess.run(
-                ["git", "-C", str(self.root), "ls-files", "-z", "--", "build"],
-                capture_output=True,
-                timeout=60,
-            )
-        except (OSError, subprocess.TimeoutExpired):  # no git, or a checkout it cannot read
+            listed = subprocess.run(command, capture_output=True, timeout=GIT_SECONDS, env=clean)
+        except FileNotFoundError:  # no git here: no commit to bring anything either
             return
-        tracked = (
-            listed.stdout.decode(errors="replace").split("\0") if listed.returncode == 0 else []
-        )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise SourceErrors([untold(f"git did not answer ({exc})")]) from None
+        said = listed.stderr.decode(errors="replace").strip()
+        if listed.returncode == 128 and "not a git repository" in said:
+            return
+        if listed.returncode != 0:
+            raise SourceErrors([untold(said.splitlines()[0] if said else "git failed")])
         errors = [
             SourceError(
                 name,
@@ -69,7 +89,7 @@ class Project:
                 "is tracked by git, but build/ holds only what the build makes",
                 "remove it from the repository: git rm -r --cached build",
             )
-            for name in tracked
+            for name in listed.stdout.decode(errors="replace").split("\0")
             if name
         ]
         if errors:
@@ -83,7 +103,10 @@ class Project:
         return source_files(self.briefings)
 
     def load(self) -> Catalogue:
-        """The validated catalogue; raises `SourceErrors` listing every problem."""
+        """The validated catalogue; raises `SourceErrors` listing every problem, and refuses
+        a build cache that a commit brought (see `refuse_tracked_outputs`)."""
+        if self.cache_dir.is_dir():
+            self.refuse_tracked_outputs()
         return load_catalogue(
             self.sources(), self.images, base=self.root, cache=self.markdown_cache
         )

@@ -7,8 +7,11 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
+import os
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,7 +28,7 @@ from insight.site.pages import briefing_uri
 from insight.site.publish import build_site
 from insight.site.reuse import spelled
 from insight.sitestamp import build_site_if_changed
-from tests.conftest import run_build
+from tests.conftest import ROOT, mkdocs_build, run_build
 from tests.support import git, site_files
 
 EDITED = "synthetic-briefing-001"
@@ -134,6 +137,8 @@ def test_a_damaged_page_in_the_store_is_made_again(
     files, made, _ = rebuilt(project, caplog)
     assert made == 1
     assert all(b"data-tampered" not in content for content in files.values())
+    # ...and stored again as it is now, so that the next build reuses it.
+    assert rebuilt(project, caplog)[1] == 0
     assert files == full_build(project)
 
 
@@ -152,25 +157,56 @@ def test_an_extension_that_may_read_other_files_makes_every_page_again(
     assert not COUNTS.search(caplog.text)
 
 
-def test_a_build_refuses_outputs_that_arrive_in_a_commit(tmp_path: Path) -> None:
-    """A store, a stamp or a PDF committed under build/ could have a build publish what no
-    source says: the build names each such file and stops, and nothing is published."""
+def planted_project(tmp_path: Path, folder: str = "build") -> Path:
+    """A project in git whose last commit brought a page store under `folder`."""
     project = generate(tmp_path / "project", 1)
-    planted = project / "build" / ".cache" / f"pages-{Edition.subscriber}" / "pages.json"
+    planted = project / folder / ".cache" / f"pages-{Edition.subscriber}" / "pages.json"
     planted.parent.mkdir(parents=True)
     planted.write_text('{"pages": {}}')
     git(project, "init", "-q")
     git(project, "add", "-A")
-    git(project, "add", "-f", "build")
+    git(project, "add", "-f", folder)
+    git(project, "commit", "-q", "-m", "A commit that brings build outputs")
+    return project
+
+
+REFUSED = (
+    ".cache/pages-subscriber/pages.json:1:1: error: is tracked by git,"
+    " but build/ holds only what the build makes"
+    " (remove it from the repository: git rm -r --cached build)"
+)
+
+
+def test_a_build_refuses_outputs_that_arrive_in_a_commit(tmp_path: Path) -> None:
+    """A store, a stamp or a PDF committed under build/ could have a build publish what no
+    source says: the build names each such file and stops, and nothing is published."""
+    project = planted_project(tmp_path)
     result = run_build(project)
     assert result.returncode == 1
-    assert result.stderr.splitlines() == [
-        f"build/.cache/pages-{Edition.subscriber}/pages.json:1:1: error: is tracked by git,"
-        " but build/ holds only what the build makes"
-        " (remove it from the repository: git rm -r --cached build)",
-        "1 error(s) in 1 file(s).",
-    ]
+    assert result.stderr.splitlines() == [f"build/{REFUSED}", "1 error(s) in 1 file(s)."]
     assert not (project / "site").exists()
+
+
+def test_outputs_in_a_commit_are_refused_whatever_git_is_told(tmp_path: Path) -> None:
+    """Another index or repository named in the environment, as a hook has, and a folder
+    named in other letters, which some file systems take for build/, are refused too."""
+    project = planted_project(tmp_path, "Build")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    git(elsewhere, "init", "-q")
+    env = {**os.environ, "GIT_DIR": str(elsewhere / ".git"), "GIT_INDEX_FILE": "/dev/null"}
+    command = [sys.executable, str(ROOT / "build.py"), "--root", str(project), "build"]
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == f"Build/{REFUSED}"
+
+
+def test_a_plain_mkdocs_build_refuses_outputs_that_arrive_in_a_commit(tmp_path: Path) -> None:
+    project = planted_project(tmp_path)
+    result = mkdocs_build(project / "mkdocs.yml", tmp_path / "site")
+    assert result.returncode != 0
+    assert f"build/{REFUSED}" in result.stderr
+    assert not (tmp_path / "site" / "index.html").exists()
 
 
 def add_anchor_link(project: Path) -> None:

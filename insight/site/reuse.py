@@ -121,22 +121,20 @@ class PageStore:
         made = self.last.get(src_uri)
         if made is None or made.key != key:
             return None
-        try:
-            html = (self.folder / made.output).read_bytes()
-        except OSError:
-            return None
-        return (made, html) if digest([html]) == made.output else None
+        html = intact(self.folder / made.output, made.output)
+        return (made, html) if html is not None else None
 
     def keep(self, src_uri: str, made: Made, written: Path | None = None) -> None:
         """Remember what a page was made as; the HTML MkDocs has `written` is stored now,
         under its own digest, and the manifest only by `commit`."""
         self.made[src_uri] = made
         stored = self.folder / made.output
-        if written is None or stored.is_file():
+        if written is None or intact(stored, made.output):
             return
         # A store that cannot be written only makes the next build slower.
         with contextlib.suppress(OSError):
             self.folder.mkdir(parents=True, exist_ok=True)
+            stored.unlink(missing_ok=True)  # one damaged since, under the name it had
             try:
                 os.link(written, stored)
             except OSError:
@@ -163,6 +161,15 @@ class PageStore:
         with contextlib.suppress(OSError):
             pages = {uri: made.model_dump() for uri, made in self.made.items()}
             write_atomically(self.folder / MANIFEST, json.dumps({"pages": pages}).encode())
+
+
+def intact(path: Path, output: str) -> bytes | None:
+    """The bytes of a stored page, if they are still those its name is the digest of."""
+    try:
+        html = path.read_bytes()
+    except OSError:
+        return None
+    return html if digest([html]) == output else None
 
 
 def reusable(config: MkDocsConfig) -> bool:
