@@ -40,14 +40,20 @@ def time_limit(seconds: float) -> Iterator[None]:
         yield
         return
 
+    running = True
+
     def expire(signum: int, frame: object) -> None:
-        raise LayoutTimeout
+        if running:
+            raise LayoutTimeout
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # Again every 0.1 s after the first: an exception raised where Python only reports it
+    # (a finaliser, a weak reference's callback) must not let the layout run on unbounded.
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
     try:
         yield
     finally:
+        running = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
