@@ -28,7 +28,7 @@ import logging
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -84,6 +84,7 @@ class CompiledTemplates(FileSystemBytecodeCache):
 
 
 SEARCH_INDEX = Path("search") / "search_index.json"
+DIGEST = re.compile(r"^[0-9a-f]{64}$")
 MANIFEST = "pages.json"
 
 
@@ -94,9 +95,8 @@ class Made(BaseModel):
 
     key: str
     title: str | None
-    output: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    output: Annotated[str, StringConstraints(pattern=DIGEST.pattern)]
     """The digest of its HTML, which the store keeps under that name."""
-    search: list[dict[str, Any]]
     anchors: list[str]
     links: dict[str, dict[str, str]] | None
     """Its links to anchors of pages: {page's src_uri: {anchor: link as written}}; None where
@@ -108,28 +108,57 @@ class PageStore:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        stored = readable_json(folder / MANIFEST).get("pages")
+        manifest = readable_json(folder / MANIFEST)
+        stored = manifest.get("pages")
         self.last: dict[str, Made] = {}
         for src_uri, made in stored.items() if isinstance(stored, dict) else ():
             # An entry damaged in any way is a page to make again.
             with contextlib.suppress(ValidationError):
                 self.last[src_uri] = Made.model_validate(made)
+        index = manifest.get("index")
+        self.index = index if isinstance(index, str) and DIGEST.fullmatch(index) else None
+        """The digest of the last build's search index, kept whole (the entries of a page
+        reused come from it); None where that build had none."""
+        if "index" not in manifest or (index is not None and self.index is None):
+            self.last = {}  # a manifest that does not say which index its pages are in
         self.made: dict[str, Made] = {}
+        self.made_index: str | None = None
 
     def html(self, src_uri: str, key: str) -> tuple[Made, bytes] | None:
         """What the page was made as from `key`, if the store still holds it intact."""
         made = self.last.get(src_uri)
-        if made is None or made.key != key:
+        if made is None or made.key != key or not self.index_intact:
             return None
         html = intact(self.folder / made.output, made.output)
         return (made, html) if html is not None else None
+
+    @cached_property
+    def index_intact(self) -> bool:
+        return self.index is None or intact(self.folder / self.index, self.index) is not None
+
+    def stored_entries(self) -> dict[str, list[dict[str, Any]]]:
+        """The last build's search entries, by the address of their page."""
+        if self.index is None:
+            return {}
+        stored = readable_json(self.folder / self.index).get("docs")
+        return entries_by_page(stored if isinstance(stored, list) else [])
 
     def keep(self, src_uri: str, made: Made, written: Path | None = None) -> None:
         """Remember what a page was made as; the HTML MkDocs has `written` is stored now,
         under its own digest, and the manifest only by `commit`."""
         self.made[src_uri] = made
-        stored = self.folder / made.output
-        if written is None or intact(stored, made.output):
+        if written is not None:
+            self.store(written, made.output)
+
+    def keep_index(self, written: Path) -> None:
+        """Keep the site's whole search index, as this build wrote it."""
+        self.made_index = digest([written.read_bytes()])
+        self.store(written, self.made_index)
+
+    def store(self, written: Path, name: str) -> None:
+        """A file of the site under the digest `name` of its bytes, unless it is there."""
+        stored = self.folder / name
+        if intact(stored, name):
             return
         # A store that cannot be written only makes the next build slower.
         with contextlib.suppress(OSError):
@@ -153,14 +182,15 @@ class PageStore:
     def commit(self) -> None:
         """Make what this build made the store's, and drop the HTML no page refers to now
         (first, so that a disk too full for the manifest is still cleared)."""
-        kept = {made.output for made in self.made.values()} | {MANIFEST}
+        kept = {made.output for made in self.made.values()} | {MANIFEST, self.made_index}
         with contextlib.suppress(OSError):
             for entry in os.scandir(self.folder):
                 if entry.name not in kept and not entry.name.startswith("."):
                     Path(entry.path).unlink(missing_ok=True)
         with contextlib.suppress(OSError):
             pages = {uri: made.model_dump() for uri, made in self.made.items()}
-            write_atomically(self.folder / MANIFEST, json.dumps({"pages": pages}).encode())
+            manifest = {"index": self.made_index, "pages": pages}
+            write_atomically(self.folder / MANIFEST, json.dumps(manifest).encode())
 
 
 def intact(path: Path, output: str) -> bytes | None:
@@ -232,8 +262,6 @@ class Reuse:
         if found is None:
             return key, None
         made, html = found
-        if not all(belongs(entry, page.url) for entry in made.search):
-            return key, None
         # What other pages read of this one, as a build of it would have left them.
         page.read_source(self.config)
         page.title = made.title  # as rendered: the nav's key says whether it still holds
@@ -253,26 +281,18 @@ class Reuse:
         self.close()
         if not self.pages:  # a build that was not dirty has made every page itself
             return 0, 0
-        site = Path(self.config.site_dir)
-        index = site / SEARCH_INDEX
-        searched = readable_json(index) if index.is_file() else None
-        fresh = entries_by_page(searched.get("docs", []) if searched else [])
-        entries: list[dict[str, Any]] = []
+        index = Path(self.config.site_dir) / SEARCH_INDEX
         for src_uri, (page, key, html) in self.pages.items():
             if html is not None:
-                made = self.store.made[src_uri]
-                self.store.place(made, html, Path(page.file.abs_dest_path))
-                entries += made.search
+                self.store.place(self.store.made[src_uri], html, Path(page.file.abs_dest_path))
                 continue
             output = Path(page.file.abs_dest_path)
             if not output.is_file():  # a page MkDocs did not write, as a draft in a build
                 continue
-            written = output.read_bytes()
             made = Made(
                 key=key,
                 title=page.title,
-                output=digest([written]),
-                search=fresh.get(page.url, []),
+                output=digest([output.read_bytes()]),
                 anchors=sorted(page.present_anchor_ids or ()),
                 links=None
                 if page.links_to_anchors is None
@@ -282,13 +302,26 @@ class Reuse:
             )
             if src_uri not in self.warned:
                 self.store.keep(src_uri, made, output)
-            entries += made.search
-        if searched is not None:
-            searched["docs"] = entries
-            # As Material writes it, so that the index is the one a full build makes.
-            index.write_text(json.dumps(searched, separators=(",", ":"), default=str), "utf-8")
+        if any(html is not None for _, _, html in self.pages.values()) and index.is_file():
+            self.merge_search_index(index)
+        if index.is_file():
+            self.store.keep_index(index)
         reused = sum(html is not None for _, _, html in self.pages.values())
         return len(self.pages) - reused, reused
+
+    def merge_search_index(self, index: Path) -> None:
+        """The index Material wrote, of the pages made, with the entries of the pages reused,
+        in MkDocs's order of pages: the index a full build writes."""
+        written = readable_json(index)
+        fresh = entries_by_page(written.get("docs", []))
+        stored = self.store.stored_entries()
+        written["docs"] = [
+            entry
+            for page, _, html in self.pages.values()
+            for entry in (stored if html is not None else fresh).get(page.url, [])
+        ]
+        # As Material writes it.
+        index.write_text(json.dumps(written, separators=(",", ":"), default=str), "utf-8")
 
 
 class PageWarnings(logging.Handler):
@@ -301,17 +334,6 @@ class PageWarnings(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if self.reuse.asked is not None:
             self.reuse.warned.add(self.reuse.asked)
-
-
-def belongs(entry: dict[str, Any], url: str) -> bool:
-    """Whether a stored search entry is one of the page at `url`, as Material makes them."""
-    location = entry.get("location")
-    texts = (entry.get("title"), entry.get("text"))
-    return (
-        isinstance(location, str)
-        and location.partition("#")[0] == url
-        and all(isinstance(text, str) for text in texts)
-    )
 
 
 def entries_by_page(entries: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
