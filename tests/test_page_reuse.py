@@ -52,9 +52,13 @@ def rebuilt(project: Path, caplog: pytest.LogCaptureFixture) -> tuple[dict[str, 
     return site_files(site), int(made), int(reused)
 
 
+def store_of(project: Path) -> Path:
+    return Project(project).cache_dir / f"pages-{Edition.subscriber}"
+
+
 def full_build(project: Path) -> dict[str, bytes]:
     """The site built with nothing to reuse."""
-    shutil.rmtree(Project(project).cache_dir / f"pages-{Edition.subscriber}")
+    shutil.rmtree(store_of(project))
     return site_files(build_site(Project(project), Edition.subscriber))
 
 
@@ -119,7 +123,7 @@ def test_a_link_from_a_reused_page_to_an_anchor_that_went_is_still_refused(
     links to that briefing's anchors; and a build that failed leaves the store as it was."""
     add_anchor_link(project)
     rebuilt(project, caplog)
-    manifest = Project(project).cache_dir / f"pages-{Edition.subscriber}" / "pages.json"
+    manifest = store_of(project) / "pages.json"
     stored = manifest.read_bytes()
     edit(project, lambda data: data["sections"].pop())
     with pytest.raises(Abort, match="strict mode"):
@@ -131,7 +135,7 @@ def test_a_link_from_a_reused_page_to_an_anchor_that_went_is_still_refused(
 def test_a_damaged_page_in_the_store_is_made_again(
     project: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    store = Project(project).cache_dir / f"pages-{Edition.subscriber}"
+    store = store_of(project)
     page = store / json.loads((store / "pages.json").read_text())["pages"]["about.md"]["output"]
     page.write_bytes(page.read_bytes().replace(b"<body", b"<body data-tampered"))
     files, made, _ = rebuilt(project, caplog)
@@ -247,7 +251,7 @@ def test_pages_made_while_mkdocs_logged_at_debug_do_not_skip_the_anchor_check(
 def test_a_damaged_manifest_entry_makes_its_page_again(
     project: Path, caplog: pytest.LogCaptureFixture, damage: Callable[[dict], None]
 ) -> None:
-    manifest = Project(project).cache_dir / f"pages-{Edition.subscriber}" / "pages.json"
+    manifest = store_of(project) / "pages.json"
     stored = json.loads(manifest.read_text())
     damage(stored["pages"]["about.md"])
     manifest.write_text(json.dumps(stored))
@@ -260,7 +264,7 @@ def test_a_damaged_search_index_in_the_store_makes_every_page_again(
     project: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The entries of the pages reused come from the index the last build wrote, kept whole."""
-    store = Project(project).cache_dir / f"pages-{Edition.subscriber}"
+    store = store_of(project)
     index = store / json.loads((store / "pages.json").read_text())["index"]
     index.write_bytes(index.read_bytes().replace(b'"docs":[', b'"docs":[{"location":"x"},'))
     files, _, reused = rebuilt(project, caplog)
@@ -271,7 +275,7 @@ def test_a_damaged_search_index_in_the_store_makes_every_page_again(
 def test_a_manifest_that_cannot_be_read_makes_every_page_again(
     project: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    manifest = Project(project).cache_dir / f"pages-{Edition.subscriber}" / "pages.json"
+    manifest = store_of(project) / "pages.json"
     manifest.unlink()
     manifest.mkdir()
     files, _, reused = rebuilt(project, caplog)
