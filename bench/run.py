@@ -96,7 +96,11 @@ class Result:
             f"{self.cold_peak / 1e6:.0f}",
             f"{self.warm_peak / 1e6:.0f}",
         ]
-        return "| " + " | ".join(cells) + " |"
+        return table_row(cells)
+
+
+def table_row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
 
 
 PEER_HEADER = (
@@ -121,7 +125,7 @@ def peer_row(r: Result) -> str:
         f"**{r.peer.wall / r.cold:.2f}**",
         f"**{r.cold_cpu / r.peer.cpu:.2f}**",
     ]
-    return "| " + " | ".join(cells) + " |"
+    return table_row(cells)
 
 
 HEADER = (
@@ -147,7 +151,7 @@ def preview_row(count: int, seconds: list[float]) -> str:
         f"{PREVIEW_TARGET}",
         f"**{median / PREVIEW_TARGET:.2f}**",
     ]
-    return "| " + " | ".join(cells) + " |"
+    return table_row(cells)
 
 
 MEMORY_HEADER = (
@@ -174,7 +178,7 @@ def memory_table(peaks: dict[int, int]) -> str:
             added,
             f"**{peak / MEMORY_TARGET:.2f}**",
         ]
-        rows.append("| " + " | ".join(cells) + " |")
+        rows.append(table_row(cells))
     return "\n".join([MEMORY_HEADER, *rows])
 
 

@@ -33,15 +33,16 @@ def build_site(
 ) -> Path:
     """Build `edition` from the project's mkdocs.yml into its folder, and return that folder.
 
-        Given the `catalogue` the caller has already loaded, the plugin uses it instead of
-        reading and validating every source again. Given `settle`, called with the new site
-        before it is published: it waits for whatever was made alongside the site, brings the
-        site up to date with it, and says whether it could (if not, the site is built again).
+    Given the `catalogue` the caller has already loaded, the plugin uses it instead of
+    reading and validating every source again. Given `settle`, called with the new site
+    before it is published: it waits for whatever was made alongside the site, brings the
+    site up to date with it, and says whether it could (if not, the site is built again).
 
-        Pages whose inputs have not changed since the last build are reused, not made again
-    (see insight.site.reuse). The build goes to a temporary folder beside it that replaces the site only once
-        the build has succeeded, so a failed or interrupted build leaves the previous site
-        as it was. A fault of the disk is raised as an OSError about the site's own path.
+    Pages whose inputs have not changed since the last build are reused, not made again
+    (see insight.site.reuse). The build goes to a temporary folder beside it that replaces
+    the site only once the build has succeeded, so a failed or interrupted build leaves the
+    previous site as it was. A fault of the disk is raised as an OSError about the site's
+    own path.
     """
     config_file = str(project.root / "mkdocs.yml")
     site_dir = edition_site_dir(Path(load_config(config_file=config_file).site_dir), edition)

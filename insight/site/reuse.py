@@ -5,8 +5,9 @@ what a warm build and an editor's preview cost. Built dirty, it leaves out each
 page whose file says it is unmodified. Here a page says so only when its key is
 the one it was last made from, and what it was made as is in the store, byte for
 byte. The key covers the page's own text and head tags, and what every page is
-made from: the site's configuration and docs, the theme, our package, the tools'
-versions, the navigation and the list of files.
+made from: the site's configuration and docs, the project's brand and templates, the
+theme, our package, every installed package's version, the navigation and the list
+of files.
 
 A page left out still gets its HTML, its search entries and its anchors from the
 store, so the site, its search index and MkDocs's check of links to anchors are
@@ -148,14 +149,14 @@ class PageStore:
         under its own digest, and the manifest only by `commit`."""
         self.made[src_uri] = made
         if written is not None:
-            self.store(written, made.output)
+            self.save(written, made.output)
 
     def keep_index(self, written: Path) -> None:
         """Keep the site's whole search index, as this build wrote it."""
         self.made_index = digest([written.read_bytes()])
-        self.store(written, self.made_index)
+        self.save(written, self.made_index)
 
-    def store(self, written: Path, name: str) -> None:
+    def save(self, written: Path, name: str) -> None:
         """A file of the site under the digest `name` of its bytes, unless it is there."""
         stored = self.folder / name
         if intact(stored, name):
@@ -226,9 +227,9 @@ class Reuse:
         self.head = head
         # MkDocs records the links of a page to anchors only when its pages do not log at
         # DEBUG: what it checks after a build depends on it.
-        links = logging.getLogger("mkdocs.structure.pages").getEffectiveLevel() > logging.DEBUG
+        recorded = logging.getLogger("mkdocs.structure.pages").getEffectiveLevel() > logging.DEBUG
         layout = layout_key(nav, files)
-        self.key = digest([inputs, settings_key(config), layout, str(links)])
+        self.key = digest([inputs, settings_key(config), layout, str(recorded)])
         self.templates = CompiledTemplates(store.folder.with_name("templates"))
         self.pages: dict[str, tuple[Page, str, bytes | None]] = {}
         """Each page MkDocs has asked about, in its order: the key, and the HTML reused."""
@@ -255,6 +256,8 @@ class Reuse:
 
     def reused(self, page: Page) -> tuple[str, bytes | None]:
         src_uri = page.file.src_uri
+        # The head as made before the page is read: what it depends on beyond the page's
+        # text (the briefing, its downloads, the address) is the same at both times.
         key = digest(
             [self.key, src_uri, page.file.content_bytes, json.dumps(self.head(page), default=str)]
         )
@@ -302,11 +305,11 @@ class Reuse:
             )
             if src_uri not in self.warned:
                 self.store.keep(src_uri, made, output)
-        if any(html is not None for _, _, html in self.pages.values()) and index.is_file():
-            self.merge_search_index(index)
-        if index.is_file():
-            self.store.keep_index(index)
         reused = sum(html is not None for _, _, html in self.pages.values())
+        if index.is_file():
+            if reused:
+                self.merge_search_index(index)
+            self.store.keep_index(index)
         return len(self.pages) - reused, reused
 
     def merge_search_index(self, index: Path) -> None:
@@ -384,8 +387,9 @@ def heading_key(text: str) -> str:
 
 def settings_key(config: MkDocsConfig) -> str:
     """The configuration as loaded: what mkdocs.yml says, and what the environment and the
-    build have set (the address, the edition), but not the folder it is built into. A value the key cannot spell out the same in
-    every run is spelled with its address in memory, which only makes every page again."""
+    build have set (the address, the edition), but not the folder it is built into. A
+    value the key cannot spell out the same in every run is spelled with its address in
+    memory, which only makes every page again."""
     loaded = {name: value for name, value in config.items() if name != "site_dir"}
     return digest([json.dumps(loaded, default=spelled, sort_keys=True)])
 
