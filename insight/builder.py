@@ -6,7 +6,9 @@ the last documents render (and, after a one-line edit, while the only one does).
 So the site is built from the downloads as they were, while the new ones render in
 worker processes; before it is published, each new file replaces the old one in it.
 Only when what a reader is told of a file changed (its pages, or its size in the
-units shown) is the site built again, now that the file is there.
+units shown) is the site built again, now that the file is there. A download that is
+not there yet (a first build, a new briefing) is sure to change it, so then the site
+waits for the downloads instead of being built twice.
 """
 
 from __future__ import annotations
@@ -76,18 +78,19 @@ def build_edition(
                 shutil.copyfile(path, fresh / download.site_path(briefing_id))
             return True
 
+        alongside = bool(pending) and None not in told.values()
+        if not alongside:
+            finish()
         built.site = build_site_if_changed(
             project,
             edition,
             lambda project, edition: build_site(
-                project, edition, catalogue, settle=settle if pending else None
+                project, edition, catalogue, settle=settle if alongside else None
             ),
             # What else the site depends on: the time (which briefings are out) and its address.
             context=(*catalogue.by_id, *catalogue.embargoed, os.environ.get(ENVIRONMENT, "")),
-            rendering=bool(pending),
+            rendering=alongside,
         )
-        if not pending:
-            finish()
     return built
 
 

@@ -5,6 +5,7 @@ the same bytes as serial rendering."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import pty
 import re
@@ -104,7 +105,8 @@ def test_site_is_not_rebuilt_when_nothing_changed(builds: Builds) -> None:
 
 def test_site_is_rebuilt_when_a_briefing_changed(builds: Builds) -> None:
     assert "wrote site/" in builds.edited.stderr
-    assert builds.edited.site_inode != builds.cold.site_inode
+    page = builds.project / "site" / "briefings" / EDITED / "index.html"
+    assert "Section one" in page.read_text(encoding="utf-8")
 
 
 def test_the_site_built_while_a_pdf_renders_is_the_one_built_after_it(builds: Builds) -> None:
@@ -141,6 +143,24 @@ def test_a_pdf_whose_pages_change_has_its_site_built_again(tmp_path: Path) -> No
     assert after != before
     pages = len(PdfReader(reported[0]).pages)
     assert after.endswith(f", {pages} pages")
+
+
+def test_a_first_build_makes_its_site_once_after_the_pdfs(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With no PDF there yet, what the site says of each is sure to change once it is
+    rendered: the site waits for the PDFs rather than being made twice."""
+    project = generate(tmp_path, 1)
+    catalogue = Project(project).load()
+    with caplog.at_level(logging.DEBUG, logger="mkdocs.plugins"):
+        built = build_edition(Project(project), catalogue, Edition.subscriber, 2, lambda *_: None)
+    made = [r.getMessage() for r in caplog.records if "page(s) made" in r.getMessage()]
+    assert len(made) == 1
+    assert not built.site_rebuilt
+    pages = len(PdfReader(project / "build" / "pdf" / f"{EDITED}.pdf").pages)
+    assert facts_line(project / "site" / "briefings" / EDITED / "index.html").endswith(
+        f", {pages} pages"
+    )
 
 
 def facts_line(page: Path) -> str:

@@ -4,6 +4,7 @@ files themselves with pikepdf (objects and content streams) and pdfplumber (text
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 from collections import defaultdict
@@ -17,6 +18,7 @@ import pikepdf
 import pytest
 
 from insight.catalogue import Catalogue
+from insight.pdf.tagging import ContentSyntaxError, finish_tagging
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "pdf"
@@ -476,3 +478,46 @@ def test_every_web_address_printed_is_a_link(structures: list[Structure]) -> Non
                     if not any(host in uri for uri in uris):
                         unlinked.append(f"{s.path.name} page {index + 1}: {address}")
     assert not unlinked
+
+
+# ---------- Reading content streams ----------
+
+
+def one_page_pdf(*streams: bytes) -> bytes:
+    """A tagged one-page PDF whose page content is `streams`, with an empty structure tree."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.pages[0].obj.Contents = pikepdf.Array([pdf.make_stream(s) for s in streams])
+    pdf.Root.StructTreeRoot = pdf.make_indirect(
+        pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot, K=pikepdf.Array())
+    )
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def page_content(data: bytes) -> bytes:
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return b"\n".join(s.read_bytes() for s in as_list(pdf.pages[0].obj.Contents))
+
+
+def test_marked_content_outside_the_tree_becomes_an_artifact_across_content_streams() -> None:
+    """A page's content may come in several streams, split anywhere between tokens."""
+    tagged = finish_tagging(
+        one_page_pdf(b"q /P\n<< /MCID 0 >>", b"BDC BT /F1 9 Tf [<0041> -5 <0042>] TJ ET EMC Q")
+    )
+    content = page_content(tagged)
+    assert b"/Artifact BMC BT /F1 9 Tf [<0041> -5 <0042>] TJ ET EMC" in content
+    assert b"MCID" not in content
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"/P << /MCID 0 >> BDC BT (x) Tj ET EMC", b"BI /W 1 /H 1 ID \x00 EI", b"[[1] 2] 0 d"],
+    ids=["literal string", "inline image", "nested array"],
+)
+def test_content_the_renderer_does_not_write_is_refused_not_guessed_at(content: bytes) -> None:
+    """WeasyPrint writes strings in hexadecimal and arrays of strings and numbers: anything
+    else could hide an operator inside a string, so the tagging stops rather than misread."""
+    with pytest.raises(ContentSyntaxError):
+        finish_tagging(one_page_pdf(content))

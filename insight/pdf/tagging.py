@@ -25,7 +25,7 @@ import io
 import itertools
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
@@ -50,7 +50,7 @@ def finish_tagging(data: bytes) -> bytes:
         kept = merge_nested_links(root)
         merge_split_lists(root, pages)
         wrap_list_bodies(pdf, root, pages)
-        describe_links(root, pages, {k: t for c in content for k, t in c.text.items()})
+        describe_links(root, pages, lambda key: content[key[0]].text(key))
         scope_headers(pdf, root, pages)
         for index, page in enumerate(pdf.pages):
             content[index].make_artifacts({m for p, m in artifacts if p == index})
@@ -69,9 +69,34 @@ def finish_tagging(data: bytes) -> bytes:
 
 # ---------- Content streams ----------
 
+_SPACE = b"\0\t\n\f\r "  # white space, as bytes and as the inside of a character class
+_REGULAR = rb"[^\0\t\n\f\r ()<>\[\]{}/%]"
+_HEX = rb"<[0-9A-Fa-f\0\t\n\f\r ]*>"
+# The tokens of a content stream (ISO 32000-1 7.2, 7.8.2), each with the white space before
+# it, in what WeasyPrint writes: names, numbers, operators, strings in hexadecimal, arrays
+# of strings and numbers (shown text) and dictionaries of plain values (marked-content
+# properties), each array or dictionary one token. Anything else (a literal string, an
+# inline image, a nested array) is refused rather than guessed at.
+TOKEN = re.compile(
+    rb"[%s]*(?:(?P<array>\[(?:[%s]|%s|[-+.0-9]+)*\])|(?P<string>%s)"
+    rb"|(?P<dict><<(?:[^<>()\[\]{}]|%s)*>>)|(?P<name>/%s*)|(?P<word>%s+))"
+    % (_SPACE, _SPACE, _HEX, _HEX, _HEX, _REGULAR, _REGULAR)
+)
+MCID = re.compile(rb"/MCID[%s]+([0-9]+)" % _SPACE)
+SHOW_TEXT = {b"Tj", b"TJ", b"'", b'"'}
+
+
+class ContentSyntaxError(ValueError):
+    """A content stream holds what WeasyPrint does not write, so cannot be read safely."""
+
 
 class PageContent:
-    """One page's marked content: the text of each MCID, and which are set in ornament faces."""
+    """One page's marked content: the text of each MCID, and which are set in ornament faces.
+
+    It reads the page's content stream as bytes with one pass of a tokenizer, rather than
+    through a parser's objects: a page holds thousands of operators, and the objects cost
+    more than the rest of the tagging together.
+    """
 
     def __init__(
         self,
@@ -82,58 +107,68 @@ class PageContent:
     ) -> None:
         self.pdf = pdf
         self.page = page
-        self.index = index
-        self.operations = pikepdf.parse_content_stream(page)
+        self.data = b"\n".join(stream.read_bytes() for stream in streams(page.obj.Contents))
         self.marked: set[Key] = set()
         self.ornament: set[Key] = set()
-        self.text: dict[Key, str] = {}
+        self.starts: dict[int, slice] = {}  # where each MCID's BDC operator and operands are
+        self.shown: dict[Key, list[tuple[Decoder, bytes]]] = defaultdict(list)
         fonts = {}
         for name, font in page.Resources.get("/Font", Dictionary()).items():
             if font.objgen not in decoders:
                 decoders[font.objgen] = Decoder(font)
-            fonts[name] = decoders[font.objgen]
-        texts: dict[Key, list[str]] = defaultdict(list)
+            fonts[name.encode()] = decoders[font.objgen]
         stack: list[Key | None] = []
         font: Decoder | None = None
-        for operands, operator in self.operations:
-            name = str(operator)
-            if name == "BDC":
-                stack.append(self.mcid(operands))
-            elif name == "BMC":
+        operands: list[re.Match[bytes]] = []
+        position = 0
+        for token in TOKEN.finditer(self.data):
+            if token.start() != position:
+                break
+            position = token.end()
+            word = token["word"]
+            if word == b"BI":  # an inline image: what follows is its data, not tokens
+                position = token.start("word")
+                break
+            if word is None or word[0] in b"+-.0123456789" or word in (b"true", b"false", b"null"):
+                operands.append(token)
+                continue
+            if word == b"BDC" and len(operands) == 2 and (number := MCID.search(operands[1][0])):
+                key = (index, int(number[1]))
+                self.marked.add(key)
+                self.starts[key[1]] = slice(operands[0].start(operands[0].lastgroup), position)
+                stack.append(key)
+            elif word in (b"BDC", b"BMC"):
                 stack.append(None)
-            elif name == "EMC" and stack:
+            elif word == b"EMC" and stack:
                 stack.pop()
-            elif name == "Tf":
-                font = fonts.get(str(operands[0]))
-            elif name in ("Tj", "TJ", "'", '"') and stack and stack[-1] and font:
-                texts[stack[-1]].append(font.decode(operands[-1]))
+            elif word == b"Tf" and operands and operands[0]["name"]:
+                font = fonts.get(operands[0]["name"])
+            elif word in SHOW_TEXT and operands and stack and stack[-1] and font:
+                self.shown[stack[-1]].append((font, operands[-1][0]))
                 if font.ornament:
                     self.ornament.add(stack[-1])
-        self.text = {key: "".join(parts) for key, parts in texts.items()}
+            operands = []
+        if self.data[position:].strip(_SPACE):
+            raise ContentSyntaxError(f"page {index + 1}: content unreadable at byte {position}")
 
-    def mcid(self, operands: list[pikepdf.Object]) -> Key | None:
-        properties = operands[1]
-        if isinstance(properties, Dictionary) and "/MCID" in properties:
-            key = (self.index, int(properties.MCID))
-            self.marked.add(key)
-            return key
-        return None
+    def text(self, key: Key) -> str:
+        return "".join(font.decode(shown) for font, shown in self.shown.get(key, []))
 
     def make_artifacts(self, mcids: set[int]) -> None:
         """Rewrite the marked content with these MCIDs as artifacts."""
-        if not mcids:
+        spans = sorted((self.starts[m] for m in mcids if m in self.starts), key=lambda s: s.start)
+        if not spans:
             return
-        operations = []
-        for operands, operator in self.operations:
-            if str(operator) == "BDC" and self.is_one_of(operands, mcids):
-                operands, operator = [Name.Artifact], pikepdf.Operator("BMC")
-            operations.append((operands, operator))
-        self.page.Contents = self.pdf.make_stream(pikepdf.unparse_content_stream(operations))
+        parts, position = [], 0
+        for span in spans:
+            parts += [self.data[position : span.start], b"/Artifact BMC"]
+            position = span.stop
+        parts.append(self.data[position:])
+        self.page.Contents = self.pdf.make_stream(b"".join(parts))
 
-    @staticmethod
-    def is_one_of(operands: list[pikepdf.Object], mcids: set[int]) -> bool:
-        properties = operands[1]
-        return isinstance(properties, Dictionary) and int(properties.get("/MCID", -1)) in mcids
+
+def streams(contents: pikepdf.Object) -> list[pikepdf.Stream]:
+    return list(contents) if isinstance(contents, Array) else [contents]
 
 
 class Decoder:
@@ -157,15 +192,12 @@ class Decoder:
                 for offset, code in enumerate(range(int(low, 16), int(high, 16) + 1)):
                     self.map[code] = chr(first + offset)
 
-    def decode(self, shown: pikepdf.Object) -> str:
-        strings = (
-            [s for s in shown if isinstance(s, pikepdf.String)]
-            if isinstance(shown, Array)
-            else [shown]
-        )
+    def decode(self, shown: bytes) -> str:
+        """The text of a shown string, or of an array of strings and spacings."""
         text = []
-        for string in strings:
-            raw = bytes(string)
+        for string in re.findall(_HEX, shown):
+            digits = bytes(c for c in string[1:-1] if c not in _SPACE)
+            raw = bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
             for i in range(0, len(raw) - self.width + 1, self.width):
                 text.append(self.map.get(int.from_bytes(raw[i : i + self.width]), ""))
         return "".join(text)
@@ -216,13 +248,16 @@ def mcid_of(kid: pikepdf.Object, page: int | None, pages: dict) -> Key | None:
 def walk(
     element: pikepdf.Dictionary, pages: dict, page: int | None = None
 ) -> Iterator[tuple[pikepdf.Dictionary, int | None]]:
-    """Every structure element under `element` (itself included when it is one), with its page."""
-    if is_element(element):
-        page = page_of(element, pages, page)
-        yield element, page
-    for kid in kids(element):
-        if is_element(kid):
-            yield from walk(kid, pages, page)
+    """Every structure element under `element` (itself included when it is one), with its
+    page, parents before their kids. (A stack, not recursion: a generator per level makes
+    each element pass up through every level above it.)"""
+    stack = [(element, page)]
+    while stack:
+        element, page = stack.pop()
+        if is_element(element):
+            page = page_of(element, pages, page)
+            yield element, page
+        stack.extend((kid, page) for kid in reversed(kids(element)) if is_element(kid))
 
 
 def in_tree(root: pikepdf.Dictionary, pages: dict) -> set[Key]:
@@ -348,7 +383,7 @@ def wrap_list_bodies(pdf: pikepdf.Pdf, root: pikepdf.Dictionary, pages: dict) ->
             set_kids(item, result)
 
 
-def describe_links(root: pikepdf.Dictionary, pages: dict, text: dict[Key, str]) -> None:
+def describe_links(root: pikepdf.Dictionary, pages: dict, text: Callable[[Key], str]) -> None:
     """Each link annotation described by its text (Matterhorn 28-004), not by its target.
 
     A link broken over two lines is two Link elements side by side; each is described
@@ -359,7 +394,7 @@ def describe_links(root: pikepdf.Dictionary, pages: dict, text: dict[Key, str]) 
         parts = []
         for kid in kids(element):
             if (key := mcid_of(kid, page, pages)) is not None:
-                parts.append(text.get(key, ""))
+                parts.append(text(key) if key[0] is not None else "")
             elif is_element(kid):
                 parts.append(shown(kid, page_of(kid, pages, page)))
         return "".join(parts)
