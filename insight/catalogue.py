@@ -17,7 +17,7 @@ from insight.addresses import clashes
 from insight.citation import References, render_references
 from insight.errors import SourceError, SourceErrors
 from insight.load import Loc, Locator, load_file
-from insight.markdown import Rendered, render_fields
+from insight.markdown import Rendered, converted_together, render_fields, sendable_request
 from insight.model import Briefing, CaseStudy, Delusion, Principle
 from insight.validate import validate_briefing
 
@@ -111,16 +111,26 @@ def load_catalogue(
     shown: dict[str, tuple[str, ...]] = {}
     references: dict[str, list[str]] = {}
 
+    def cache_file(source: Source, suffix: str) -> Path | None:
+        return cache / f"{source.path.stem}{suffix}" if cache else None
+
+    # The Markdown of the sources not in the cache, several sources to a pandoc process.
+    workers = os.cpu_count() or 1
+    requests = [sendable_request(s.briefing, cache_file(s, ".json")) for s in sources]
+    ahead = converted_together([r for r in requests if r is not None], workers)
+
     def render(source: Source) -> tuple[Rendered, References]:
-        cache_file = cache / f"{source.path.stem}.json" if cache else None
-        cited = cache / f"{source.path.stem}.references.json" if cache else None
         return (
-            render_fields(source.briefing, source.locator, images, cache_file),
-            render_references(source.briefing, source.locator, cited),
+            render_fields(
+                source.briefing, source.locator, images, cache_file(source, ".json"), ahead
+            ),
+            render_references(
+                source.briefing, source.locator, cache_file(source, ".references.json")
+            ),
         )
 
-    # Each source is one pandoc process: threads keep every core busy while they wait.
-    with ThreadPoolExecutor(os.cpu_count()) as pool:
+    # Threads keep every core busy while each waits for its pandoc process.
+    with ThreadPoolExecutor(workers) as pool:
         for rendered, cited in pool.map(render, sources):
             html.update(rendered.html)
             shown.update(rendered.images)

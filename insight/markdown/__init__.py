@@ -1,6 +1,7 @@
 """Markdown fields to HTML through pandoc: one dialect for the site and the PDFs.
 
-Every Markdown field of a briefing goes through a single sandboxed pandoc run.
+Every Markdown field of a briefing goes through one sandboxed pandoc run (which, for
+the briefings not in the cache, converts several briefings' fields together).
 Raw HTML is read as text and every attribute a source writes is dropped by our
 pandoc writer; the HTML is then sanitised by allow-list (`sanitise`). Link and
 image targets come back with the HTML, so that unsafe ones become errors at the
@@ -16,7 +17,7 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from typing import Annotated, Any, get_args, get_origin
 from pydantic import BaseModel
 
 from insight.errors import SourceError
-from insight.incremental import cached_json, digest
+from insight.incremental import cached_json, digest, readable_json
 from insight.load import Loc, Locator
 from insight.markdown import pandoc
 from insight.markdown.images import check_image
@@ -46,6 +47,9 @@ TOO_DEEP = (
     f"square brackets are nested more than {MAX_BRACKETS} deep here",
     "a link or footnote holds at most a few others: close each [ with its ]",
 )
+# Sources converted in one pandoc run: a run of that many real briefings takes a second or
+# two, well inside pandoc's time limit.
+BATCH = 8
 # How long, in all, finding the texts of a briefing that pandoc cannot convert may take.
 LOCATE_SECONDS = 10.0
 
@@ -61,13 +65,19 @@ class Rendered:
 
 
 def render_fields(
-    model: BaseModel, locator: Locator, images: Path, cache_file: Path | None = None
+    model: BaseModel,
+    locator: Locator,
+    images: Path,
+    cache_file: Path | None = None,
+    ahead: Mapping[str, list[dict[str, Any]]] | None = None,
 ) -> Rendered:
     """The HTML and images of each Markdown text in `model`, and errors for unsafe links
     or images and for structure print cannot hold.
 
     With `cache_file`, pandoc's answer is kept there and reused while the texts are the same.
+    `ahead`: answers already converted with other sources' (see `converted_together`).
     """
+    ahead = ahead or {}
     fields = list(markdown_fields(model, ()))
     nested = [
         locator.error_at(loc, text[start : end + 1], *TOO_DEEP)
@@ -81,13 +91,16 @@ def render_fields(
     texts = {text: key_for(text) for _, text in fields}
     if not texts:
         return Rendered()
-    request = json.dumps([{"key": key, "markdown": text} for text, key in texts.items()])
+    request = request_for(fields)
+
+    def convert() -> list[dict[str, Any]]:
+        return ahead[request] if request in ahead else pandoc.convert(request)
+
     try:
         if cache_file is None:
-            results = pandoc.convert(request)
+            results = convert()
         else:
-            key = digest([request, *pandoc.identity()])
-            results = cached_json(cache_file, key, lambda: pandoc.convert(request))
+            results = cached_json(cache_file, cache_key(request), convert)
     except pandoc.PandocLimit:
         return Rendered(errors=over_limit(fields, locator))
     by_key = {result["key"]: result for result in results}
@@ -107,6 +120,60 @@ def render_fields(
         images={text: names for text, (names, _) in checked.items()},
         errors=errors,
     )
+
+
+def request_for(fields: list[tuple[Loc, str]]) -> str:
+    """The JSON that asks our pandoc reader for each text, once however often it is written."""
+    texts = dict.fromkeys(text for _, text in fields)
+    return json.dumps([{"key": key_for(text), "markdown": text} for text in texts])
+
+
+def cache_key(request: str) -> str:
+    return digest([request, *pandoc.identity()])
+
+
+def sendable_request(model: BaseModel, cache_file: Path | None) -> str | None:
+    """The request `render_fields` will send to pandoc for `model`, or None where it sends
+    none: no text, brackets nested too deep to send, or an answer already in `cache_file`."""
+    fields = list(markdown_fields(model, ()))
+    if not fields or any(deepest_brackets(text)[1] >= 0 for _, text in fields):
+        return None
+    request = request_for(fields)
+    if cache_file is not None and readable_json(cache_file).get("key") == cache_key(request):
+        return None
+    return request
+
+
+def converted_together(
+    requests: list[str], workers: int, *, seconds: float = pandoc.SECONDS
+) -> dict[str, list[dict[str, Any]]]:
+    """pandoc's answer to each request, from runs of several requests together, `workers`
+    at a time. A run costs its start (the runtime and the Lua engine, about half of what one
+    briefing takes) whatever it converts. A run that goes past pandoc's limits answers none
+    of its requests: `render_fields` then sends each alone, and locates what went over."""
+    unique = list(dict.fromkeys(requests))
+    runs = max(1, -(-len(unique) // BATCH))
+    runs = -(-runs // workers) * workers  # as many runs for each worker
+    batches = [unique[start::runs] for start in range(runs) if unique[start::runs]]
+
+    def convert(batch: list[str]) -> dict[str, list[dict[str, Any]]]:
+        asked = [json.loads(request) for request in batch]
+        items = {item["key"]: item for request in asked for item in request}
+        try:
+            answers = pandoc.convert(json.dumps(list(items.values())), seconds=seconds)
+        except pandoc.PandocLimit:
+            return {}
+        by_key = {answer["key"]: answer for answer in answers}
+        return {
+            request: [by_key[item["key"]] for item in items_asked]
+            for request, items_asked in zip(batch, asked, strict=True)
+        }
+
+    together: dict[str, list[dict[str, Any]]] = {}
+    with ThreadPoolExecutor(workers) as pool:
+        for answered in pool.map(convert, batches):
+            together.update(answered)
+    return together
 
 
 def checked_targets(
