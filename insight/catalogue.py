@@ -17,7 +17,7 @@ from insight.addresses import clashes
 from insight.citation import References, render_references
 from insight.errors import SourceError, SourceErrors
 from insight.load import Loc, Locator, load_file
-from insight.markdown import Rendered, converted_together, render_fields, sendable_request
+from insight.markdown import Rendered, answered_ahead, render_fields
 from insight.model import Briefing, CaseStudy, Delusion, Principle
 from insight.validate import validate_briefing
 
@@ -116,8 +116,7 @@ def load_catalogue(
 
     # The Markdown of the sources not in the cache, several sources to a pandoc process.
     workers = os.cpu_count() or 1
-    requests = [sendable_request(s.briefing, cache_file(s, ".json")) for s in sources]
-    ahead = converted_together([r for r in requests if r is not None], workers)
+    ahead = answered_ahead([(s.briefing, cache_file(s, ".json")) for s in sources], workers)
 
     def render(source: Source) -> tuple[Rendered, References]:
         return (

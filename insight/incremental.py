@@ -93,10 +93,15 @@ def cached_json(path: Path, key: str, compute: Callable[[], Any]) -> Any:
     if stored.get("key") == key and "value" in stored:
         return stored["value"]
     value = compute()
+    store_json(path, key, value)
+    return value
+
+
+def store_json(path: Path, key: str, value: Any) -> None:
+    """Keep `value` at `path` under `key`, for `cached_json` to find."""
     # A cache that cannot be written, as on a read-only disk, only makes the next run slower.
     with contextlib.suppress(OSError):
         write_atomically(path, json.dumps({"key": key, "value": value}).encode())
-    return value
 
 
 def readable_json(path: Path) -> dict[str, Any]:

@@ -9,12 +9,12 @@ from pathlib import Path
 
 from insight.load import load_file
 from insight.markdown import (
+    answered_ahead,
     cache_key,
     converted_together,
     markdown_fields,
     pandoc,
     request_for,
-    sendable_request,
 )
 from insight.model import Briefing
 from insight.validate import validate_briefing
@@ -49,14 +49,27 @@ def test_a_run_past_pandoc_limits_answers_none_of_its_requests() -> None:
     assert converted_together([fine, hostile], workers=1, seconds=1) == {}
 
 
-def test_a_source_answered_by_the_cache_or_with_brackets_too_deep_is_not_sent(
+def test_answers_ahead_come_from_the_cache_or_from_runs_of_several_sources(
     tmp_path: Path,
 ) -> None:
+    paths = sorted((ROOT / "briefings").glob("*.yaml"))
+    briefings = [briefing_of(path) for path in paths]
+    requests = [request_for(list(markdown_fields(b, ()))) for b in briefings]
+    caches = [tmp_path / f"{path.stem}.json" for path in paths]
+    # Kept in a cache file, an answer is taken from there, whatever it says.
+    caches[0].write_text(json.dumps({"key": cache_key(requests[0]), "value": ["kept"]}))
+    nested = briefings[1].model_copy(update={"summary": "x " + "[" * 9 + "]" * 9})
+    ahead = answered_ahead([(nested, None), *zip(briefings, caches, strict=True)], workers=2)
+    assert ahead[requests[0]] == ["kept"]
+    # The others, more than the workers, converted together and kept for the next build.
+    for request, cache in zip(requests[1:], caches[1:], strict=True):
+        assert ahead[request] == pandoc.convert(request)
+        assert json.loads(cache.read_text())["value"] == ahead[request]
+    # Brackets nested too deep are never sent: render_fields refuses them where they are.
+    assert len(ahead) == len(requests)
+
+
+def test_no_more_sources_to_convert_than_workers_are_left_to_convert_alone() -> None:
+    """One edit leaves one source to convert: it runs alone, beside the others' work."""
     briefing = briefing_of(ROOT / "briefings" / "simplify-standardise-share.yaml")
-    request = sendable_request(briefing, tmp_path / "absent.json")
-    assert request == request_for(list(markdown_fields(briefing, ())))
-    cache = tmp_path / "cached.json"
-    cache.write_text(json.dumps({"key": cache_key(request), "value": []}))
-    assert sendable_request(briefing, cache) is None
-    nested = briefing.model_copy(update={"summary": "x " + "[" * 9 + "]" * 9})
-    assert sendable_request(nested, None) is None
+    assert answered_ahead([(briefing, None)], workers=2) == {}

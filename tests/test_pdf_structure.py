@@ -513,8 +513,13 @@ def test_marked_content_outside_the_tree_becomes_an_artifact_across_content_stre
 
 @pytest.mark.parametrize(
     "content",
-    [b"/P << /MCID 0 >> BDC BT (x) Tj ET EMC", b"BI /W 1 /H 1 ID \x00 EI", b"[[1] 2] 0 d"],
-    ids=["literal string", "inline image", "nested array"],
+    [
+        b"/P << /MCID 0 >> BDC BT (x) Tj ET EMC",
+        b"BI /W 1 /H 1 ID \x00 EI",
+        b"[[1] 2] 0 d",
+        b"BT [" + b"1" * 5000 + b" (x)] TJ ET",
+    ],
+    ids=["literal string", "inline image", "nested array", "string after a long number"],
 )
 def test_content_the_renderer_does_not_write_is_refused_not_guessed_at(content: bytes) -> None:
     """WeasyPrint writes strings in hexadecimal and arrays of strings and numbers: anything

@@ -26,7 +26,7 @@ from typing import Annotated, Any, get_args, get_origin
 from pydantic import BaseModel
 
 from insight.errors import SourceError
-from insight.incremental import cached_json, digest, readable_json
+from insight.incremental import cached_json, digest, readable_json, store_json
 from insight.load import Loc, Locator
 from insight.markdown import pandoc
 from insight.markdown.images import check_image
@@ -75,7 +75,7 @@ def render_fields(
     or images and for structure print cannot hold.
 
     With `cache_file`, pandoc's answer is kept there and reused while the texts are the same.
-    `ahead`: answers already converted with other sources' (see `converted_together`).
+    `ahead`: answers found before, by request (see `answered_ahead`).
     """
     ahead = ahead or {}
     fields = list(markdown_fields(model, ()))
@@ -92,15 +92,13 @@ def render_fields(
     if not texts:
         return Rendered()
     request = request_for(fields)
-
-    def convert() -> list[dict[str, Any]]:
-        return ahead[request] if request in ahead else pandoc.convert(request)
-
     try:
-        if cache_file is None:
-            results = convert()
+        if request in ahead:
+            results = ahead[request]
+        elif cache_file is None:
+            results = pandoc.convert(request)
         else:
-            results = cached_json(cache_file, cache_key(request), convert)
+            results = cached_json(cache_file, cache_key(request), lambda: pandoc.convert(request))
     except pandoc.PandocLimit:
         return Rendered(errors=over_limit(fields, locator))
     by_key = {result["key"]: result for result in results}
@@ -132,16 +130,32 @@ def cache_key(request: str) -> str:
     return digest([request, *pandoc.identity()])
 
 
-def sendable_request(model: BaseModel, cache_file: Path | None) -> str | None:
-    """The request `render_fields` will send to pandoc for `model`, or None where it sends
-    none: no text, brackets nested too deep to send, or an answer already in `cache_file`."""
-    fields = list(markdown_fields(model, ()))
-    if not fields or any(deepest_brackets(text)[1] >= 0 for _, text in fields):
-        return None
-    request = request_for(fields)
-    if cache_file is not None and readable_json(cache_file).get("key") == cache_key(request):
-        return None
-    return request
+def answered_ahead(
+    models: list[tuple[BaseModel, Path | None]], workers: int
+) -> dict[str, list[dict[str, Any]]]:
+    """pandoc's answers for the Markdown of many models, by request, before `render_fields`
+    asks for each: those a model's cache file holds, and, when more models than `workers`
+    need pandoc, those converted several to a run (and kept in the cache file). A model
+    left out (brackets nested too deep to send, a run past the limits, or too few models
+    to gain from running together) is converted by `render_fields` alone."""
+    answers: dict[str, list[dict[str, Any]]] = {}
+    to_send: dict[str, Path | None] = {}
+    for model, cache_file in models:
+        fields = list(markdown_fields(model, ()))
+        if not fields:
+            continue
+        request = request_for(fields)
+        stored = readable_json(cache_file) if cache_file else {}
+        if stored.get("key") == cache_key(request) and "value" in stored:
+            answers[request] = stored["value"]
+        elif not any(deepest_brackets(text)[1] >= 0 for _, text in fields):
+            to_send[request] = cache_file
+    if len(to_send) > workers:
+        for request, answer in converted_together(list(to_send), workers).items():
+            answers[request] = answer
+            if (cache_file := to_send[request]) is not None:
+                store_json(cache_file, cache_key(request), answer)
+    return answers
 
 
 def converted_together(

@@ -76,9 +76,10 @@ _HEX = rb"<[0-9A-Fa-f\0\t\n\f\r ]*>"
 # it, in what WeasyPrint writes: names, numbers, operators, strings in hexadecimal, arrays
 # of strings and numbers (shown text) and dictionaries of plain values (marked-content
 # properties), each array or dictionary one token. Anything else (a literal string, an
-# inline image, a nested array) is refused rather than guessed at.
+# inline image, a nested array) is refused rather than guessed at. (The run of digits is
+# possessive: split every way, a long run would take the refusal exponential time.)
 TOKEN = re.compile(
-    rb"[%s]*(?:(?P<array>\[(?:[%s]|%s|[-+.0-9]+)*\])|(?P<string>%s)"
+    rb"[%s]*(?:(?P<array>\[(?:[%s]|%s|[-+.0-9]++)*\])|(?P<string>%s)"
     rb"|(?P<dict><<(?:[^<>()\[\]{}]|%s)*>>)|(?P<name>/%s*)|(?P<word>%s+))"
     % (_SPACE, _SPACE, _HEX, _HEX, _HEX, _REGULAR, _REGULAR)
 )
@@ -110,7 +111,7 @@ class PageContent:
         self.data = b"\n".join(stream.read_bytes() for stream in streams(page.obj.Contents))
         self.marked: set[Key] = set()
         self.ornament: set[Key] = set()
-        self.starts: dict[int, slice] = {}  # where each MCID's BDC operator and operands are
+        self.starts: dict[int, list[slice]] = defaultdict(list)  # each MCID's BDC, operands too
         self.shown: dict[Key, list[tuple[Decoder, bytes]]] = defaultdict(list)
         fonts = {}
         for name, font in page.Resources.get("/Font", Dictionary()).items():
@@ -135,7 +136,9 @@ class PageContent:
             if word == b"BDC" and len(operands) == 2 and (number := MCID.search(operands[1][0])):
                 key = (index, int(number[1]))
                 self.marked.add(key)
-                self.starts[key[1]] = slice(operands[0].start(operands[0].lastgroup), position)
+                self.starts[key[1]].append(
+                    slice(operands[0].start(operands[0].lastgroup), position)
+                )
                 stack.append(key)
             elif word in (b"BDC", b"BMC"):
                 stack.append(None)
@@ -156,7 +159,7 @@ class PageContent:
 
     def make_artifacts(self, mcids: set[int]) -> None:
         """Rewrite the marked content with these MCIDs as artifacts."""
-        spans = sorted((self.starts[m] for m in mcids if m in self.starts), key=lambda s: s.start)
+        spans = sorted((s for m in mcids for s in self.starts.get(m, [])), key=lambda s: s.start)
         if not spans:
             return
         parts, position = [], 0
