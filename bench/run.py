@@ -1,11 +1,12 @@
 """Benchmark `build.py build` against the floor, on synthetic catalogues of N briefings.
 
-    python -m bench.run [N ...] [--preview-at N] [--memory-at N] [--jobs J] [--readme]
+    python -m bench.run [N ...] [--preview-at N] [--memory-at N] [--jobs J] [--rounds R] [--readme]
 
 For each N, in one run: the floor (WeasyPrint alone on the same final HTML, summed and
 divided by the jobs, plus a plain `mkdocs build` of the same pages), the peer (mkdocs-to-pdf
 over the same pages, from bench/requirements.txt), a cold build, a warm rebuild after
 editing one briefing, and the wall time, CPU time and peak memory of each.
+--rounds R: the peer and the cold build R times each, in turn (default 2); the best of each.
 --preview-at N: seconds from saving an edit until `build.py serve` serves it, at N.
 --memory-at N: the peak memory of a cold build at 50 and at N briefings.
 With neither and no N, the N are 5, 50 and 200.
@@ -190,6 +191,9 @@ def main() -> None:
         "--memory-at", type=int, metavar="N", help=f"peak memory at {MEMORY_BASE} and N"
     )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--rounds", type=int, default=2, metavar="R", help="cold builds and peer builds, in turn"
+    )
     parser.add_argument("--readme", action="store_true", help=f"write the tables into {README}")
     args = parser.parse_args()
     if not (args.counts or args.preview_at or args.memory_at):
@@ -198,7 +202,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="insight-bench-") as work:
         results = []
         for count in args.counts:
-            results.append(measure(count, args.jobs, Path(work)))
+            results.append(measure(count, args.jobs, Path(work), args.rounds))
             log(results[-1].row())
         if results:
             blocks["results"] = table(results)
@@ -233,18 +237,25 @@ def cold_peak(count: int, jobs: int, work: Path) -> int:
     return timed_build(project, jobs).peak
 
 
-def measure(count: int, jobs: int, work: Path) -> Result:
+def measure(count: int, jobs: int, work: Path, rounds: int = 1) -> Result:
+    """The floor, then `rounds` of (the peer, a cold build) in turn, each side's best taken,
+    then a warm rebuild: the machine's speed drifts, and by as much as a third in minutes,
+    so alternating rounds compare the two at the same times."""
     project = generate(work / f"n{count}", count)
     log(f"N={count}: floor")
     floor_pdfs = weasyprint_floor(project) / jobs
     floor_site = mkdocs_floor(project)
-    # Cold means nothing built before: no PDFs, no caches, no site.
-    shutil.rmtree(project / "build", ignore_errors=True)
-    shutil.rmtree(project / "site", ignore_errors=True)
-    log(f"N={count}: the peer, mkdocs-to-pdf")
-    peer, peer_pages = peer_build(project)
-    log(f"N={count}: cold build")
-    cold = timed_build(project, jobs)
+    peers, colds = [], []
+    for number in range(1, rounds + 1):
+        # Cold means nothing built before: no PDFs, no caches, no site.
+        shutil.rmtree(project / "build", ignore_errors=True)
+        shutil.rmtree(project / "site", ignore_errors=True)
+        log(f"N={count}: the peer, mkdocs-to-pdf (round {number} of {rounds})")
+        peers.append(peer_build(project))
+        log(f"N={count}: cold build (round {number} of {rounds})")
+        colds.append(timed_build(project, jobs))
+    peer, peer_pages = best([run for run, _ in peers]), peers[0][1]
+    cold = best(colds)
     pages = sum(len(PdfReader(pdf).pages) for pdf in (project / "build" / "pdf").glob("*.pdf"))
     edit_one_briefing(project)
     log(f"N={count}: warm rebuild")
@@ -253,6 +264,11 @@ def measure(count: int, jobs: int, work: Path) -> Result:
         *(count, jobs, floor_pdfs, floor_site, cold.wall, warm.wall, cold.peak, warm.peak),
         *(cold.cpu, pages, peer, peer_pages),
     )
+
+
+def best(runs: list[Run]) -> Run:
+    """The least wall and CPU time of a command run several times, and the most memory."""
+    return Run(min(r.wall for r in runs), min(r.cpu for r in runs), max(r.peak for r in runs))
 
 
 def peer_build(project: Path) -> tuple[Run, int]:
