@@ -20,7 +20,7 @@ from insight.model import Briefing
 from insight.outputs import PDF
 from insight.pdf import render_pdf
 from insight.pdf.document import briefing_html, contents, series_line
-from insight.pdf.fetch import AssetFetcher, FetchRefused
+from insight.pdf.fetch import AssetFetcher, FetchRefused, decompressed
 from insight.pdf.render import pdf_bytes, render_file
 from insight.project import ASSETS, Project
 
@@ -443,6 +443,25 @@ def test_an_image_smuggled_into_a_text_never_reaches_the_print_html(
 def test_pdf_bytes_is_a_pure_function_of_html_and_assets(tmp_path: Path) -> None:
     page = '<html lang="en-GB"><body><p>Hello</p></body></html>'
     assert pdf_bytes(page, images=tmp_path) == pdf_bytes(page, images=tmp_path)
+
+
+def test_fonts_kept_decompressed_by_one_worker_print_the_same_bytes_in_the_next(
+    tmp_path: Path,
+) -> None:
+    page = '<html lang="en-GB"><body><p>Hello <b>world</b> <i>again</i></p></body></html>'
+    fonts = tmp_path / "fonts"
+    assert pdf_bytes(page, images=tmp_path, fonts=fonts) == pdf_bytes(page, images=tmp_path)
+    assert len(list(fonts.glob("*.ttf"))) == len(list((ASSETS / "fonts").glob("*.woff2")))
+
+
+def test_a_damaged_decompressed_font_is_made_again_not_used(tmp_path: Path) -> None:
+    woff2_font = (ASSETS / "fonts" / "source-serif-4-latin-400-normal.woff2").read_bytes()
+    made = decompressed(woff2_font, tmp_path)
+    assert made[:4] == b"\x00\x01\x00\x00"  # a TrueType font, no longer WOFF2
+    [kept] = tmp_path.glob("*.ttf")
+    kept.write_bytes(made[:-10])  # cut short, as by a full disk
+    assert decompressed(woff2_font, tmp_path) == made
+    assert [path.read_bytes() for path in tmp_path.glob("*.ttf")] == [made]
 
 
 # ---------- Command line ----------

@@ -36,6 +36,7 @@ class PrintJob:
     out: Path
     stamp: Stamp
     key: str
+    fonts: Path
 
 
 @dataclass
@@ -85,7 +86,11 @@ def rendering(
         if workers == 1 or len(listed) <= 1:
             # In this process: a single document gains nothing from a pool.
             yield Rendering(
-                listed, ((job, render_in_worker(job.html, job.images, job.out)) for job in listed)
+                listed,
+                (
+                    (job, render_in_worker(job.html, job.images, job.out, job.fonts))
+                    for job in listed
+                ),
             )
             return
         found = iter(listed)
@@ -99,7 +104,7 @@ def rendering(
             for job in found:
                 stale.append(job)
                 with deaf_workers():  # a submit may start a worker
-                    future = pool.submit(render_in_worker, job.html, job.images, job.out)
+                    future = pool.submit(render_in_worker, job.html, job.images, job.out, job.fonts)
                 futures[future] = job
             yield Rendering(stale, ((futures[f], f.result()) for f in as_completed(futures)))
     except BaseException:
@@ -134,6 +139,7 @@ def print_job(project: Project, catalogue: Catalogue, briefing_id: str) -> Print
         out=project.pdf_dir / f"{briefing_id}.pdf",
         stamp=Stamp(project.cache_dir / "pdf" / f"{briefing_id}.sha256"),
         key=print_key(html, images, project.cache_dir / "pdf" / f"{briefing_id}.images.json"),
+        fonts=project.cache_dir / "fonts",
     )
 
 
@@ -145,11 +151,13 @@ def render_pdf(catalogue: Catalogue, briefing: Briefing, out_path: Path) -> None
         raise SourceErrors([refusal(source, refused)])
 
 
-def render_in_worker(html: str, images: Path, out_path: Path) -> Problem | None:
+def render_in_worker(
+    html: str, images: Path, out_path: Path, fonts: Path | None = None
+) -> Problem | None:
     """`insight.pdf.render.render_file`, imported by the process that lays the PDF out."""
     from insight.pdf.render import render_file  # WeasyPrint: see insight.pdf.render
 
-    return render_file(html, images, out_path)
+    return render_file(html, images, out_path, fonts)
 
 
 def source_of(catalogue: Catalogue, briefing: Briefing) -> Source:
