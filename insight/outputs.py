@@ -86,7 +86,7 @@ def start_pdfs(
     meanwhile: bool,
 ) -> AbstractContextManager[Rendering]:
     # Imported when rendering, so that the site alone never loads WeasyPrint.
-    from insight.pdf import rendering
+    from insight.pdf.jobs import rendering
 
     return rendering(project, catalogue, ids, jobs=jobs, meanwhile=meanwhile)
 

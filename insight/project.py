@@ -10,9 +10,7 @@ from pathlib import Path
 from insight.catalogue import Catalogue, display_path, load_catalogue, source_files
 from insight.errors import SourceError, SourceErrors
 
-PACKAGE = Path(__file__).parent
 GIT_SECONDS = 60
-ASSETS = PACKAGE / "assets"
 
 
 def untold(why: str) -> SourceError:

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 from mkdocs.utils.yaml import get_yaml_loader, yaml_load
 
+from insight import PACKAGE
 from insight.edition import Edition
 from insight.incremental import (
     digest,
@@ -24,7 +25,7 @@ from insight.incremental import (
     write_atomically,
 )
 from insight.outputs import downloads_of
-from insight.project import PACKAGE, Project
+from insight.project import Project
 
 
 def build_site_if_changed(

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from insight.catalogue import Catalogue, load_catalogue
-from insight.pdf import render_pdf
+from insight.pdf.jobs import render_pdf
 from insight.project import Project
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,16 +13,17 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from insight import ASSETS
 from insight.catalogue import Catalogue, load_catalogue
 from insight.cli import main
 from insight.errors import SourceErrors
 from insight.model import Briefing
 from insight.outputs import PDF
-from insight.pdf import render_pdf
 from insight.pdf.document import briefing_html, contents, series_line
 from insight.pdf.fetch import AssetFetcher, FetchRefused, decompressed
+from insight.pdf.jobs import render_pdf
 from insight.pdf.render import pdf_bytes, render_file
-from insight.project import ASSETS, Project
+from insight.project import Project
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "pdf"

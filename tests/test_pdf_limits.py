@@ -13,7 +13,7 @@ import pytest
 import insight.pdf.render
 from insight.catalogue import Catalogue
 from insight.errors import SourceErrors
-from insight.pdf import render_pdf
+from insight.pdf.jobs import render_pdf
 from insight.pdf.limits import LAYOUT_MEMORY, LayoutTimeout, time_limit
 
 

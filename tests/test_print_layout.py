@@ -18,12 +18,12 @@ import pdfplumber
 import pytest
 from fontTools.ttLib import TTFont
 
+from insight import ASSETS
 from insight.catalogue import Catalogue, load_catalogue
 from insight.markdown import pandoc
 from insight.markdown.sanitise import sanitise
 from insight.model import Briefing
-from insight.pdf import render_pdf
-from insight.project import ASSETS
+from insight.pdf.jobs import render_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "hostile" / "print"

@@ -13,9 +13,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin
 
+from insight import ASSETS
 from insight.incremental import cached_json, digest, file_parts, tree_files, versions
 from insight.pdf.served import ServedFiles
-from insight.project import ASSETS
 
 PRINT_PACKAGE = Path(__file__).parent
 

@@ -2,7 +2,7 @@
 stylesheet, the fetcher that serves it only the project's own files, and the tagging
 that finishes PDF/UA-1.
 
-The build that plans the PDFs (insight.pdf) does not import this module, so a build
+The build that plans the PDFs (insight.pdf.jobs) does not import this module, so a build
 whose PDFs are up to date, or that renders them in workers, never loads WeasyPrint.
 """
 
@@ -15,11 +15,11 @@ from pathlib import Path
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
+from insight import ASSETS
 from insight.incremental import write_atomically
 from insight.pdf.fetch import AssetFetcher, FetchRefused
 from insight.pdf.limits import LAYOUT_MEMORY, LAYOUT_SECONDS, LayoutTimeout, Problem, time_limit
 from insight.pdf.tagging import finish_tagging
-from insight.project import ASSETS
 
 STYLESHEET = Path(__file__).parent / "print.css"
 # Tagged PDF/UA-1, so that screen readers get the reading order, headings and alt text.

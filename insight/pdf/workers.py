@@ -17,8 +17,9 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from pathlib import Path
 
-from insight.pdf.limits import limit_memory
+from insight.pdf.limits import Problem, limit_memory
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
@@ -100,3 +101,13 @@ def watch_parent(parent: int) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, daemon=True, name="end-with-parent").start()
+
+
+def render_in_worker(
+    html: str, images: Path, out_path: Path, fonts: Path | None = None
+) -> Problem | None:
+    """`insight.pdf.render.render_file`, imported by the process that lays the PDF out (the
+    build's own process imports it only when it renders a single document itself)."""
+    from insight.pdf.render import render_file  # WeasyPrint: see insight.pdf.render
+
+    return render_file(html, images, out_path, fonts)

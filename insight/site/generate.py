@@ -13,12 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from insight import ASSETS
 from insight.catalogue import Catalogue
 from insight.edition import Edition
 from insight.markdown.images import image_file
 from insight.model import Briefing
 from insight.outputs import Download, built_downloads, downloads_of
-from insight.project import ASSETS, Project
+from insight.project import Project
 from insight.release import when
 from insight.site.cite import Address, citation_files, how_to_cite
 from insight.site.downloads import Facts

@@ -14,9 +14,9 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont
 
+from insight import ASSETS
 from insight.look import look_of
 from insight.model import Briefing
-from insight.project import ASSETS
 
 STYLESHEET = Path(__file__).parent / "assets" / "insight.css"
 FONTS = ASSETS / "fonts"

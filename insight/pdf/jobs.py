@@ -1,0 +1,165 @@
+"""The print jobs of a build: which PDFs are out of date, and their rendering, in worker
+processes, while the build goes on.
+
+`insight.pdf.render.pdf_bytes` is a pure function of the document's HTML and the
+served assets, so `rendering` keys each PDF on them, renders only the briefings whose
+key changed, and renders those in a pool of processes, one document per core at a time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from insight.catalogue import Catalogue, Source
+from insight.errors import SourceError, SourceErrors
+from insight.incremental import Stamp, discard_leftovers
+from insight.model import Briefing
+from insight.pdf.document import briefing_html
+from insight.pdf.key import print_key
+from insight.pdf.limits import Problem
+from insight.pdf.workers import deaf_workers, render_in_worker, worker_pool
+from insight.progress import progress_bar
+from insight.project import Project
+
+
+@dataclass(frozen=True)
+class PrintJob:
+    """One briefing's PDF: what a worker process needs to render it, and its cache key."""
+
+    source: Source
+    html: str
+    images: Path
+    out: Path
+    stamp: Stamp
+    key: str
+    fonts: Path
+
+
+@dataclass
+class Rendering:
+    """PDFs being rendered by worker processes, while the build does other work."""
+
+    stale: list[PrintJob]
+    results: Iterator[tuple[PrintJob, Problem | None]]
+
+    @property
+    def pending(self) -> list[Path]:
+        """The PDFs that will be written, each replacing the one there (if any) once whole."""
+        return [job.out for job in self.stale]
+
+    def finish(self) -> list[Path]:
+        """Wait for every PDF; return those written, or raise the errors of those refused."""
+        errors: list[SourceError] = []
+        with progress_bar(len(self.stale), "Rendering PDFs") as advance:
+            for job, refused in self.results:
+                if refused:
+                    errors.append(refusal(job.source, refused))
+                else:
+                    job.stamp.write(job.key, job.out)
+                advance()
+        if errors:
+            raise SourceErrors(errors)
+        return self.pending
+
+
+@contextmanager
+def rendering(
+    project: Project,
+    catalogue: Catalogue,
+    ids: Iterable[str] | None = None,
+    *,
+    jobs: int | None = None,
+    meanwhile: bool = False,
+) -> Iterator[Rendering]:
+    """Start rendering the PDFs that are out of date, in worker processes when there is more
+    than one or when the caller works `meanwhile`; leaving the block before `finish()` (by an
+    error, Ctrl-C or SIGTERM) stops every worker and keeps only whole PDFs."""
+    wanted = list(ids) if ids is not None else [b.id for b in catalogue.briefings]
+    found = stale_jobs(project, catalogue, wanted)
+    workers = jobs or os.cpu_count() or 1
+    if not meanwhile:
+        listed = list(found)
+        if workers == 1 or len(listed) <= 1:
+            # In this process: a single document gains nothing from a pool.
+            yield Rendering(
+                listed,
+                (
+                    (job, render_in_worker(job.html, job.images, job.out, job.fonts))
+                    for job in listed
+                ),
+            )
+            return
+        found = iter(listed)
+    stale: list[PrintJob] = []
+    try:
+        # Workers start as documents are sent, up to `workers`; none if all are up to date.
+        with worker_pool(workers) as pool:
+            futures = {}
+            # Each sent as soon as it is found stale: its worker starts (and loads WeasyPrint)
+            # while the keys of the others are worked out.
+            for job in found:
+                stale.append(job)
+                with deaf_workers():  # a submit may start a worker
+                    future = pool.submit(render_in_worker, job.html, job.images, job.out, job.fonts)
+                futures[future] = job
+            yield Rendering(stale, ((futures[f], f.result()) for f in as_completed(futures)))
+    except BaseException:
+        # A worker killed half-way through writing a PDF leaves its temporary file.
+        discard_leftovers(job.out for job in stale)
+        raise
+
+
+def stale_jobs(project: Project, catalogue: Catalogue, wanted: list[str]) -> Iterator[PrintJob]:
+    """The print jobs whose PDF is out of date, those of the sources saved last first: after
+    an edit, the one document to render is found before the keys of the others."""
+
+    def saved(briefing_id: str) -> int:
+        return -source_of(catalogue, catalogue.briefing(briefing_id)).path.stat().st_mtime_ns
+
+    for briefing_id in sorted(wanted, key=saved):
+        job = print_job(project, catalogue, briefing_id)
+        discard_leftovers([job.out])  # of a build killed while this PDF was written
+        if not job.stamp.matches(job.key, job.out):
+            yield job
+
+
+def print_job(project: Project, catalogue: Catalogue, briefing_id: str) -> PrintJob:
+    briefing = catalogue.briefing(briefing_id)
+    source = source_of(catalogue, briefing)
+    html = briefing_html(catalogue, briefing)
+    images = images_of(source)
+    return PrintJob(
+        source=source,
+        html=html,
+        images=images,
+        out=project.pdf_dir / f"{briefing_id}.pdf",
+        stamp=Stamp(project.cache_dir / "pdf" / f"{briefing_id}.sha256"),
+        key=print_key(html, images, project.cache_dir / "pdf" / f"{briefing_id}.images.json"),
+        fonts=project.cache_dir / "fonts",
+    )
+
+
+def render_pdf(catalogue: Catalogue, briefing: Briefing, out_path: Path) -> None:
+    """Render `briefing` to `out_path`, replacing it only once the new PDF is complete."""
+    source = source_of(catalogue, briefing)
+    refused = render_in_worker(briefing_html(catalogue, briefing), images_of(source), out_path)
+    if refused:
+        raise SourceErrors([refusal(source, refused)])
+
+
+def source_of(catalogue: Catalogue, briefing: Briefing) -> Source:
+    return next(s for s in catalogue.sources if s.briefing.id == briefing.id)
+
+
+def images_of(source: Source) -> Path:
+    """The image folder beside a source, which its Markdown writes as images/<file>."""
+    return source.path.parent / "images"
+
+
+def refusal(source: Source, problem: Problem) -> SourceError:
+    return source.locator.error((), problem.message, problem.hint)
