@@ -73,3 +73,18 @@ def test_no_more_sources_to_convert_than_workers_are_left_to_convert_alone() -> 
     """One edit leaves one source to convert: it runs alone, beside the others' work."""
     briefing = briefing_of(ROOT / "briefings" / "simplify-standardise-share.yaml")
     assert answered_ahead([(briefing, None)], workers=2) == {}
+
+
+def test_sources_with_the_same_texts_each_get_their_cache_file(tmp_path: Path) -> None:
+    paths = sorted((ROOT / "briefings").glob("*.yaml"))
+    briefings = [briefing_of(path) for path in paths]
+    caches = [tmp_path / f"{path.stem}.json" for path in paths]
+    twin = tmp_path / "twin.json"  # a second source with the first one's texts
+    ahead = answered_ahead([*zip(briefings, caches, strict=True), (briefings[0], twin)], 2)
+    assert json.loads(twin.read_text()) == json.loads(caches[0].read_text())
+    # And when one of the two was kept already, the other is written from it.
+    twin.unlink()
+    request = request_for(list(markdown_fields(briefings[0], ())))
+    again = answered_ahead([(briefings[0], caches[0]), (briefings[0], twin)], 2)
+    assert again == {request: ahead[request]}
+    assert json.loads(twin.read_text()) == json.loads(caches[0].read_text())

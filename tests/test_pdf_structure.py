@@ -501,6 +501,20 @@ def page_content(data: bytes) -> bytes:
         return b"\n".join(s.read_bytes() for s in as_list(pdf.pages[0].obj.Contents))
 
 
+def test_a_page_with_nothing_on_it_is_left_as_it_is() -> None:
+    pdf = pikepdf.open(io.BytesIO(one_page_pdf(b"")))
+    del pdf.pages[0].obj.Contents
+    out = io.BytesIO()
+    pdf.save(out)
+    with pikepdf.open(io.BytesIO(finish_tagging(out.getvalue()))) as tagged:
+        assert "/Contents" not in tagged.pages[0]
+
+
+def test_glued_tokens_and_trailing_space_are_read_as_the_renderer_writes_them() -> None:
+    tagged = finish_tagging(one_page_pdf(b"/P<</MCID 0>>BDC EMC" + b"\n" * 100_000))
+    assert page_content(tagged).startswith(b"/Artifact BMC EMC")
+
+
 def test_marked_content_outside_the_tree_becomes_an_artifact_across_content_streams() -> None:
     """A page's content may come in several streams, split anywhere between tokens."""
     tagged = finish_tagging(
@@ -518,8 +532,25 @@ def test_marked_content_outside_the_tree_becomes_an_artifact_across_content_stre
         b"BI /W 1 /H 1 ID \x00 EI",
         b"[[1] 2] 0 d",
         b"BT [" + b"1" * 5000 + b" (x)] TJ ET",
+        b"/P <</MC#49D 0>> BDC EMC",
+        b"BT /F#31 9 Tf [<0041>] TJ ET",
+        b"/P <<%/MCID 5\n/MCID 0>> BDC EMC",
+        b"/P << /MCID +0 >> BDC EMC",
+        b"/P << /MCID 0 /MCID 1 >> BDC EMC",
+        b"q" + b" " * 100_000 + b"(x)",
     ],
-    ids=["literal string", "inline image", "nested array", "string after a long number"],
+    ids=[
+        "literal string",
+        "inline image",
+        "nested array",
+        "string after a long number",
+        "escaped name",
+        "escaped font name",
+        "comment in a dictionary",
+        "signed MCID",
+        "two MCIDs",
+        "string after a long run of spaces",
+    ],
 )
 def test_content_the_renderer_does_not_write_is_refused_not_guessed_at(content: bytes) -> None:
     """WeasyPrint writes strings in hexadecimal and arrays of strings and numbers: anything

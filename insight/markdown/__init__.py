@@ -47,9 +47,11 @@ TOO_DEEP = (
     f"square brackets are nested more than {MAX_BRACKETS} deep here",
     "a link or footnote holds at most a few others: close each [ with its ]",
 )
-# Sources converted in one pandoc run: a run of that many real briefings takes a second or
-# two, well inside pandoc's time limit.
+# Sources, and characters of their Markdown, converted in one pandoc run at the most: eight
+# briefings of fifteen pages take a second or two, well inside pandoc's time limit, however
+# long each is (one longer than that runs alone, as it would without batches).
 BATCH = 8
+BATCH_BYTES = 200_000
 # How long, in all, finding the texts of a briefing that pandoc cannot convert may take.
 LOCATE_SECONDS = 10.0
 
@@ -139,7 +141,7 @@ def answered_ahead(
     left out (brackets nested too deep to send, a run past the limits, or too few models
     to gain from running together) is converted by `render_fields` alone."""
     answers: dict[str, list[dict[str, Any]]] = {}
-    to_send: dict[str, Path | None] = {}
+    missing: dict[str, list[Path]] = {}  # request -> the cache files that lack its answer
     for model, cache_file in models:
         fields = list(markdown_fields(model, ()))
         if not fields:
@@ -149,12 +151,15 @@ def answered_ahead(
         if stored.get("key") == cache_key(request) and "value" in stored:
             answers[request] = stored["value"]
         elif not any(deepest_brackets(text)[1] >= 0 for _, text in fields):
-            to_send[request] = cache_file
-    if len(to_send) > workers:
-        for request, answer in converted_together(list(to_send), workers).items():
-            answers[request] = answer
-            if (cache_file := to_send[request]) is not None:
-                store_json(cache_file, cache_key(request), answer)
+            missing.setdefault(request, []).extend([cache_file] if cache_file else [])
+    sending = [request for request in missing if request not in answers]
+    if len(sending) > workers:
+        answers.update(converted_together(sending, workers))
+    # Each cache file that lacks an answer found here gets it, even one another source with
+    # the same texts already had: `render_fields`, finding it here, writes none.
+    for request, files in missing.items():
+        for cache_file in files if request in answers else []:
+            store_json(cache_file, cache_key(request), answers[request])
     return answers
 
 
@@ -165,8 +170,10 @@ def converted_together(
     at a time. A run costs its start (the runtime and the Lua engine, about half of what one
     briefing takes) whatever it converts. A run that goes past pandoc's limits answers none
     of its requests: `render_fields` then sends each alone, and locates what went over."""
-    unique = list(dict.fromkeys(requests))
-    runs = max(1, -(-len(unique) // BATCH))
+    # Longest first, dealt out in turn: runs of about the same size.
+    unique = sorted(dict.fromkeys(requests), key=len, reverse=True)
+    size = sum(len(request) for request in unique)
+    runs = max(1, -(-len(unique) // BATCH), -(-size // BATCH_BYTES))
     runs = -(-runs // workers) * workers  # as many runs for each worker
     batches = [unique[start::runs] for start in range(runs) if unique[start::runs]]
 

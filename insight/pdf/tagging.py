@@ -70,20 +70,21 @@ def finish_tagging(data: bytes) -> bytes:
 # ---------- Content streams ----------
 
 _SPACE = b"\0\t\n\f\r "  # white space, as bytes and as the inside of a character class
-_REGULAR = rb"[^\0\t\n\f\r ()<>\[\]{}/%]"
+_REGULAR = rb"[^\0\t\n\f\r ()<>\[\]{}/%#]"
 _HEX = rb"<[0-9A-Fa-f\0\t\n\f\r ]*>"
 # The tokens of a content stream (ISO 32000-1 7.2, 7.8.2), each with the white space before
 # it, in what WeasyPrint writes: names, numbers, operators, strings in hexadecimal, arrays
 # of strings and numbers (shown text) and dictionaries of plain values (marked-content
 # properties), each array or dictionary one token. Anything else (a literal string, an
-# inline image, a nested array) is refused rather than guessed at. (The run of digits is
-# possessive: split every way, a long run would take the refusal exponential time.)
+# inline image, a nested array, a comment, a name spelt with # escapes) is refused rather
+# than guessed at. (The run of digits is possessive: split every way, a long run would take
+# the refusal exponential time.)
 TOKEN = re.compile(
     rb"[%s]*(?:(?P<array>\[(?:[%s]|%s|[-+.0-9]++)*\])|(?P<string>%s)"
-    rb"|(?P<dict><<(?:[^<>()\[\]{}]|%s)*>>)|(?P<name>/%s*)|(?P<word>%s+))"
+    rb"|(?P<dict><<(?:[^<>()\[\]{}%%#]|%s)*>>)|(?P<name>/%s*)|(?P<word>%s+))"
     % (_SPACE, _SPACE, _HEX, _HEX, _HEX, _REGULAR, _REGULAR)
 )
-MCID = re.compile(rb"/MCID[%s]+([0-9]+)" % _SPACE)
+MCID = re.compile(rb"/MCID[%s]+([0-9]+)(?=[%s/>])" % (_SPACE, _SPACE))
 SHOW_TEXT = {b"Tj", b"TJ", b"'", b'"'}
 
 
@@ -108,7 +109,7 @@ class PageContent:
     ) -> None:
         self.pdf = pdf
         self.page = page
-        self.data = b"\n".join(stream.read_bytes() for stream in streams(page.obj.Contents))
+        self.data = b"\n".join(s.read_bytes() for s in streams(page.obj.get("/Contents")))
         self.marked: set[Key] = set()
         self.ornament: set[Key] = set()
         self.starts: dict[int, list[slice]] = defaultdict(list)  # each MCID's BDC, operands too
@@ -122,9 +123,9 @@ class PageContent:
         font: Decoder | None = None
         operands: list[re.Match[bytes]] = []
         position = 0
-        for token in TOKEN.finditer(self.data):
-            if token.start() != position:
-                break
+        # Token after token from where the last ended (a search instead would scan a run of
+        # white space again from each of its bytes).
+        while token := TOKEN.match(self.data, position):
             position = token.end()
             word = token["word"]
             if word == b"BI":  # an inline image: what follows is its data, not tokens
@@ -133,8 +134,9 @@ class PageContent:
             if word is None or word[0] in b"+-.0123456789" or word in (b"true", b"false", b"null"):
                 operands.append(token)
                 continue
-            if word == b"BDC" and len(operands) == 2 and (number := MCID.search(operands[1][0])):
-                key = (index, int(number[1]))
+            number = marked(operands[1], index) if word == b"BDC" and len(operands) == 2 else None
+            if number is not None:
+                key = (index, number)
                 self.marked.add(key)
                 self.starts[key[1]].append(
                     slice(operands[0].start(operands[0].lastgroup), position)
@@ -170,8 +172,19 @@ class PageContent:
         self.page.Contents = self.pdf.make_stream(b"".join(parts))
 
 
-def streams(contents: pikepdf.Object) -> list[pikepdf.Stream]:
+def streams(contents: pikepdf.Object | None) -> list[pikepdf.Stream]:
+    if contents is None:
+        return []
     return list(contents) if isinstance(contents, Array) else [contents]
+
+
+def marked(properties: re.Match[bytes], index: int) -> int | None:
+    """The MCID a BDC operator's property list gives, or None; a list that names /MCID other
+    than once, as a plain number, is refused."""
+    found = MCID.findall(properties[0])
+    if len(found) > 1 or properties[0].count(b"/MCID") != len(found):
+        raise ContentSyntaxError(f"page {index + 1}: a marked-content MCID not written plainly")
+    return int(found[0]) if found else None
 
 
 class Decoder:
