@@ -5,6 +5,7 @@ has a time and memory bound as the second wall."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -104,3 +105,42 @@ def test_a_file_with_a_pictures_signature_that_does_not_decode_is_refused(
     code = main(["--root", str(tmp_path), "check"])
     assert code == 1
     assert "image 'images/page.png' cannot be read as a picture" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("Intro " + "> " * 100 + "x", "> > > >"),
+        ("Intro\n\n" + "\n".join("  " * i + "- item" for i in range(100)), "  - item"),
+        ("Intro\n\n[^1]: " + "1. " * 60 + "x", "[^1]:"),
+    ],
+    ids=["quotations in a row", "lists by indentation", "in a footnote"],
+)
+def test_lists_and_quotations_nested_past_the_bound_are_refused_where_they_are(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, fragment: str
+) -> None:
+    """A hundred levels overflowed pandoc's Lua engine: the build stopped as if at a fault
+    of its own. Now the text is refused, at its source's line, and never sent."""
+    (tmp_path / "briefings").mkdir()
+    body = "\n".join("      " + line for line in text.splitlines())
+    source = SOURCE.format(messages='  - "A fine message."') + "sections:\n"
+    source += "  - id: deep\n    title: Deep\n    body: |\n" + body + "\n"
+    (tmp_path / "briefings" / "probe.yaml").write_text(source)
+    code = main(["--root", str(tmp_path), "check"])
+    errors = [line for line in capsys.readouterr().err.splitlines() if ": error: " in line]
+    assert code == 1
+    assert len(errors) == 1
+    assert re.fullmatch(
+        r"briefings/probe\.yaml:\d+:\d+: error: lists or quotations are nested more than 30"
+        r" deep here \(a printed page holds at most 6: flatten the list, or split it into"
+        r" several\)",
+        errors[0],
+    )
+
+
+def test_lists_and_quotations_within_the_bound_are_checked_by_what_print_holds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, errors = check(tmp_path, capsys, "> " * 10 + "x")
+    assert code == 1
+    assert len(errors) == 1 and "nested 10 deep; a printed page holds at most 6" in errors[0]

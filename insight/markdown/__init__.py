@@ -47,6 +47,22 @@ TOO_DEEP = (
     f"square brackets are nested more than {MAX_BRACKETS} deep here",
     "a link or footnote holds at most a few others: close each [ with its ]",
 )
+# Quotations and lists in each other, as markers in a row or as indentation: pandoc nests
+# them as deep as they are written, and our writer's walk over a hundred levels overflows
+# the Lua engine's stack. A printed page holds MAX_NESTING; past MAX_BLOCKS the text is
+# not sent at all.
+MAX_BLOCKS = 30
+BLOCKS_TOO_DEEP = (
+    f"lists or quotations are nested more than {MAX_BLOCKS} deep here",
+    f"a printed page holds at most {MAX_NESTING}: flatten the list, or split it into several",
+)
+BLOCK_MARKER = r"(?:>|[*+-](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$))[ \t]*"
+# Where a line's blocks start: its indentation, a footnote's label, the markers in a row.
+LINE_BLOCKS = re.compile(r"^([ \t]*)(?:\[\^[^\]\n]*\]:[ \t]*)?((?:" + BLOCK_MARKER + ")*)", re.M)
+# Markers in a row anywhere, as in the cell of a grid table.
+MARKERS_IN_A_ROW = re.compile(
+    r"(?:(?:>|[*+-][ \t]|\d{1,9}[.)][ \t])[ \t]*){" + str(MAX_BLOCKS + 1) + "}"
+)
 # Sources, and characters of their Markdown, converted in one pandoc run at the most: eight
 # briefings of fifteen pages take a second or two, well inside pandoc's time limit, however
 # long each is (one longer than that runs alone, as it would without batches).
@@ -82,13 +98,17 @@ def render_fields(
     ahead = ahead or {}
     fields = list(markdown_fields(model, ()))
     nested = [
-        locator.error_at(loc, text[start : end + 1], *TOO_DEEP)
+        locator.error_at(loc, text[start : end + 1], *problem)
         for loc, text in fields
-        for start, end in [deepest_brackets(text)]
+        for (start, end), problem in [
+            (deepest_brackets(text), TOO_DEEP),
+            (deepest_blocks(text), BLOCKS_TOO_DEEP),
+        ]
         if end >= 0
     ]
     if nested:
-        # Not sent to pandoc at all: its reader takes exponential time over such brackets.
+        # Not sent to pandoc at all: brackets that deep take its reader exponential time,
+        # and blocks that deep overflow our writer.
         return Rendered(errors=nested)
     texts = {text: key_for(text) for _, text in fields}
     if not texts:
@@ -150,7 +170,7 @@ def answered_ahead(
         stored = readable_json(cache_file) if cache_file else {}
         if stored.get("key") == cache_key(request) and "value" in stored:
             answers[request] = stored["value"]
-        elif not any(deepest_brackets(text)[1] >= 0 for _, text in fields):
+        elif not any(max(deepest_brackets(t)[1], deepest_blocks(t)[1]) >= 0 for _, t in fields):
             missing.setdefault(request, []).extend([cache_file] if cache_file else [])
     sending = [request for request in missing if request not in answers]
     if len(sending) > workers:
@@ -266,6 +286,20 @@ def markdown_fields(value: Any, loc: Loc, annotation: Any = None) -> Iterator[tu
             yield from markdown_fields(item, (*loc, index), inner)
     elif isinstance(value, str) and MARKDOWN in get_args(annotation):
         yield loc, value
+
+
+def deepest_blocks(text: str) -> tuple[int, int]:
+    """(start, end) of the first place where lists and quotations nest past `MAX_BLOCKS` in
+    a text, counting each marker and every two columns of indentation as a level (more
+    than pandoc may make of them, never less), or (-1, -1) when they never do."""
+    for line in LINE_BLOCKS.finditer(text):
+        indent, markers = line[1], line[2]
+        levels = len(indent.expandtabs(4)) // 2 + len(re.findall(BLOCK_MARKER, markers))
+        if levels > MAX_BLOCKS:
+            return line.start(), max(line.start(), line.end() - 1)
+    if found := MARKERS_IN_A_ROW.search(text):
+        return found.start(), found.end() - 1
+    return -1, -1
 
 
 def deepest_brackets(text: str) -> tuple[int, int]:
