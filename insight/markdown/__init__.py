@@ -59,8 +59,15 @@ BLOCKS_TOO_DEEP = (
 BLOCK_MARKER = r"(?:>|[*+-](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$))[ \t]*"
 # Where a line's blocks start: its indentation, a footnote's label, the markers in a row.
 LINE_BLOCKS = re.compile(r"^([ \t]*)(?:\[\^[^\]\n]*\]:[ \t]*)?((?:" + BLOCK_MARKER + ")*)", re.M)
+# A line that could start past MAX_BLOCKS levels (a tab is two): looked for first, as a
+# text without one, which is every real text, is then read no further.
+DEEP_LINE = re.compile(
+    r"^(?:[ \t]*\[\^[^\]\n]*\]:)?[ \t>*+\-0-9.)]{" + str(MAX_BLOCKS // 2 + 1) + ",}", re.M
+)
 # Markers in a row anywhere, as in the cell of a grid table.
 MARKERS_IN_A_ROW = re.compile(
+    # (The look-ahead, a run of their characters at least that long, fails fast in prose.)
+    r"(?=[>*+\-0-9.) \t]{" + str(MAX_BLOCKS + 1) + "})"
     r"(?:(?:>|[*+-][ \t]|\d{1,9}[.)][ \t])[ \t]*){" + str(MAX_BLOCKS + 1) + "}"
 )
 # Sources, and characters of their Markdown, converted in one pandoc run at the most: eight
@@ -290,9 +297,9 @@ def markdown_fields(value: Any, loc: Loc, annotation: Any = None) -> Iterator[tu
 
 def deepest_blocks(text: str) -> tuple[int, int]:
     """(start, end) of the first place where lists and quotations nest past `MAX_BLOCKS` in
-    a text, counting each marker and every two columns of indentation as a level (more
-    than pandoc may make of them, never less), or (-1, -1) when they never do."""
-    for line in LINE_BLOCKS.finditer(text):
+    a text, counting each marker and every two columns of indentation as a level (at least
+    as many as pandoc makes of them), or (-1, -1) when they never do."""
+    for line in LINE_BLOCKS.finditer(text) if DEEP_LINE.search(text) else []:
         indent, markers = line[1], line[2]
         levels = len(indent.expandtabs(4)) // 2 + len(re.findall(BLOCK_MARKER, markers))
         if levels > MAX_BLOCKS:
