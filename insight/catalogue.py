@@ -17,7 +17,7 @@ from insight.addresses import clashes
 from insight.citation import References, render_references
 from insight.errors import SourceError, SourceErrors
 from insight.load import Loc, Locator, load_file
-from insight.markdown import Rendered, answered_ahead, render_fields
+from insight.markdown import Rendered, answered_ahead, render_texts, texts_of
 from insight.model import Briefing, CaseStudy, Delusion, Principle
 from insight.validate import validate_briefing
 
@@ -116,12 +116,13 @@ def load_catalogue(
 
     # The Markdown of the sources not in the cache, several sources to a pandoc process.
     workers = os.cpu_count() or 1
-    ahead = answered_ahead([(s.briefing, cache_file(s, ".json")) for s in sources], workers)
+    texts = {source.path: texts_of(source.briefing) for source in sources}
+    ahead = answered_ahead([(texts[s.path], cache_file(s, ".json")) for s in sources], workers)
 
     def render(source: Source) -> tuple[Rendered, References]:
         return (
-            render_fields(
-                source.briefing, source.locator, images, cache_file(source, ".json"), ahead
+            render_texts(
+                texts[source.path], source.locator, images, cache_file(source, ".json"), ahead
             ),
             render_references(
                 source.briefing, source.locator, cache_file(source, ".references.json")

@@ -12,9 +12,8 @@ from insight.markdown import (
     answered_ahead,
     cache_key,
     converted_together,
-    markdown_fields,
     pandoc,
-    request_for,
+    texts_of,
 )
 from insight.model import Briefing
 from insight.validate import validate_briefing
@@ -29,8 +28,7 @@ def briefing_of(path: Path) -> Briefing:
 
 def requests_of_the_repository() -> list[str]:
     return [
-        request_for(list(markdown_fields(briefing_of(path), ())))
-        for path in sorted((ROOT / "briefings").glob("*.yaml"))
+        texts_of(briefing_of(path)).request for path in sorted((ROOT / "briefings").glob("*.yaml"))
     ]
 
 
@@ -54,12 +52,13 @@ def test_answers_ahead_come_from_the_cache_or_from_runs_of_several_sources(
 ) -> None:
     paths = sorted((ROOT / "briefings").glob("*.yaml"))
     briefings = [briefing_of(path) for path in paths]
-    requests = [request_for(list(markdown_fields(b, ()))) for b in briefings]
+    requests = [texts_of(b).request for b in briefings]
     caches = [tmp_path / f"{path.stem}.json" for path in paths]
     # Kept in a cache file, an answer is taken from there, whatever it says.
     caches[0].write_text(json.dumps({"key": cache_key(requests[0]), "value": ["kept"]}))
     nested = briefings[1].model_copy(update={"summary": "x " + "[" * 9 + "]" * 9})
-    ahead = answered_ahead([(nested, None), *zip(briefings, caches, strict=True)], workers=2)
+    sources = [(texts_of(b), cache) for b, cache in zip(briefings, caches, strict=True)]
+    ahead = answered_ahead([(texts_of(nested), None), *sources], workers=2)
     assert ahead[requests[0]] == ["kept"]
     # The others, more than the workers, converted together and kept for the next build.
     for request, cache in zip(requests[1:], caches[1:], strict=True):
@@ -72,7 +71,7 @@ def test_answers_ahead_come_from_the_cache_or_from_runs_of_several_sources(
 def test_no_more_sources_to_convert_than_workers_are_left_to_convert_alone() -> None:
     """One edit leaves one source to convert: it runs alone, beside the others' work."""
     briefing = briefing_of(ROOT / "briefings" / "simplify-standardise-share.yaml")
-    assert answered_ahead([(briefing, None)], workers=2) == {}
+    assert answered_ahead([(texts_of(briefing), None)], workers=2) == {}
 
 
 def test_sources_with_the_same_texts_each_get_their_cache_file(tmp_path: Path) -> None:
@@ -80,11 +79,12 @@ def test_sources_with_the_same_texts_each_get_their_cache_file(tmp_path: Path) -
     briefings = [briefing_of(path) for path in paths]
     caches = [tmp_path / f"{path.stem}.json" for path in paths]
     twin = tmp_path / "twin.json"  # a second source with the first one's texts
-    ahead = answered_ahead([*zip(briefings, caches, strict=True), (briefings[0], twin)], 2)
+    sources = [(texts_of(b), cache) for b, cache in zip(briefings, caches, strict=True)]
+    ahead = answered_ahead([*sources, (texts_of(briefings[0]), twin)], 2)
     assert json.loads(twin.read_text()) == json.loads(caches[0].read_text())
     # And when one of the two was kept already, the other is written from it.
     twin.unlink()
-    request = request_for(list(markdown_fields(briefings[0], ())))
-    again = answered_ahead([(briefings[0], caches[0]), (briefings[0], twin)], 2)
+    request = texts_of(briefings[0]).request
+    again = answered_ahead([(texts_of(briefings[0]), caches[0]), (texts_of(briefings[0]), twin)], 2)
     assert again == {request: ahead[request]}
     assert json.loads(twin.read_text()) == json.loads(caches[0].read_text())

@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, get_args, get_origin
 
@@ -89,38 +90,69 @@ class Rendered:
     errors: list[SourceError] = field(default_factory=list)
 
 
+@dataclass
+class Texts:
+    """The Markdown texts of a model, each with its location: read once for all that is
+    asked of them (see `answered_ahead` and `render_texts`)."""
+
+    fields: list[tuple[Loc, str]]
+
+    @cached_property
+    def too_deep(self) -> list[tuple[Loc, str, tuple[str, str]]]:
+        """(location, part of the text, problem) where brackets or blocks nest too deep to
+        send the text to pandoc: brackets that deep take its reader exponential time, and
+        blocks that deep overflow our writer."""
+        return [
+            (loc, text[start : end + 1], problem)
+            for loc, text in self.fields
+            for (start, end), problem in [
+                (deepest_brackets(text), TOO_DEEP),
+                (deepest_blocks(text), BLOCKS_TOO_DEEP),
+            ]
+            if end >= 0
+        ]
+
+    @cached_property
+    def request(self) -> str:
+        """The JSON that asks our pandoc reader for each text, once however often it is
+        written."""
+        texts = dict.fromkeys(text for _, text in self.fields)
+        return json.dumps([{"key": key_for(text), "markdown": text} for text in texts])
+
+
+def texts_of(model: BaseModel) -> Texts:
+    return Texts(list(markdown_fields(model, ())))
+
+
 def render_fields(
-    model: BaseModel,
+    model: BaseModel, locator: Locator, images: Path, cache_file: Path | None = None
+) -> Rendered:
+    """The HTML and images of each Markdown text in `model`: see `render_texts`."""
+    return render_texts(texts_of(model), locator, images, cache_file)
+
+
+def render_texts(
+    texts: Texts,
     locator: Locator,
     images: Path,
     cache_file: Path | None = None,
     ahead: Mapping[str, list[dict[str, Any]]] | None = None,
 ) -> Rendered:
-    """The HTML and images of each Markdown text in `model`, and errors for unsafe links
-    or images and for structure print cannot hold.
+    """The HTML and images of each Markdown text, and errors for unsafe links or images and
+    for structure print cannot hold.
 
     With `cache_file`, pandoc's answer is kept there and reused while the texts are the same.
     `ahead`: answers found before, by request (see `answered_ahead`).
     """
     ahead = ahead or {}
-    fields = list(markdown_fields(model, ()))
-    nested = [
-        locator.error_at(loc, text[start : end + 1], *problem)
-        for loc, text in fields
-        for (start, end), problem in [
-            (deepest_brackets(text), TOO_DEEP),
-            (deepest_blocks(text), BLOCKS_TOO_DEEP),
-        ]
-        if end >= 0
-    ]
-    if nested:
-        # Not sent to pandoc at all: brackets that deep take its reader exponential time,
-        # and blocks that deep overflow our writer.
-        return Rendered(errors=nested)
-    texts = {text: key_for(text) for _, text in fields}
-    if not texts:
+    fields = texts.fields
+    if texts.too_deep:
+        errors = [locator.error_at(loc, part, *problem) for loc, part, problem in texts.too_deep]
+        return Rendered(errors=errors)
+    keys = {text: key_for(text) for _, text in fields}
+    if not keys:
         return Rendered()
-    request = request_for(fields)
+    request = texts.request
     try:
         if request in ahead:
             results = ahead[request]
@@ -131,7 +163,7 @@ def render_fields(
     except pandoc.PandocLimit:
         return Rendered(errors=over_limit(fields, locator))
     by_key = {result["key"]: result for result in results}
-    answers = {text: by_key[key] for text, key in texts.items()}
+    answers = {text: by_key[key] for text, key in keys.items()}
     checked = {text: checked_targets(answer, images) for text, answer in answers.items()}
     errors = [
         locator.error_at(loc, target, problem, hint)
@@ -149,41 +181,34 @@ def render_fields(
     )
 
 
-def request_for(fields: list[tuple[Loc, str]]) -> str:
-    """The JSON that asks our pandoc reader for each text, once however often it is written."""
-    texts = dict.fromkeys(text for _, text in fields)
-    return json.dumps([{"key": key_for(text), "markdown": text} for text in texts])
-
-
 def cache_key(request: str) -> str:
     return digest([request, *pandoc.identity()])
 
 
 def answered_ahead(
-    models: list[tuple[BaseModel, Path | None]], workers: int
+    sources: list[tuple[Texts, Path | None]], workers: int
 ) -> dict[str, list[dict[str, Any]]]:
-    """pandoc's answers for the Markdown of many models, by request, before `render_fields`
-    asks for each: those a model's cache file holds, and, when more models than `workers`
-    need pandoc, those converted several to a run (and kept in the cache file). A model
-    left out (brackets nested too deep to send, a run past the limits, or too few models
-    to gain from running together) is converted by `render_fields` alone."""
+    """pandoc's answers for the texts of many sources, by request, before `render_texts`
+    asks for each: those a source's cache file holds, and, when more sources than `workers`
+    need pandoc, those converted several to a run (and kept in the cache file). A source
+    left out (brackets or blocks nested too deep to send, a run past the limits, or too few
+    sources to gain from running together) is converted by `render_texts` alone."""
     answers: dict[str, list[dict[str, Any]]] = {}
     missing: dict[str, list[Path]] = {}  # request -> the cache files that lack its answer
-    for model, cache_file in models:
-        fields = list(markdown_fields(model, ()))
-        if not fields:
+    for texts, cache_file in sources:
+        if not texts.fields:
             continue
-        request = request_for(fields)
+        request = texts.request
         stored = readable_json(cache_file) if cache_file else {}
         if stored.get("key") == cache_key(request) and "value" in stored:
             answers[request] = stored["value"]
-        elif not any(max(deepest_brackets(t)[1], deepest_blocks(t)[1]) >= 0 for _, t in fields):
+        elif not texts.too_deep:
             missing.setdefault(request, []).extend([cache_file] if cache_file else [])
     sending = [request for request in missing if request not in answers]
     if len(sending) > workers:
         answers.update(converted_together(sending, workers))
     # Each cache file that lacks an answer found here gets it, even one another source with
-    # the same texts already had: `render_fields`, finding it here, writes none.
+    # the same texts already had: `render_texts`, finding it here, writes none.
     for request, files in missing.items():
         for cache_file in files if request in answers else []:
             store_json(cache_file, cache_key(request), answers[request])
@@ -196,7 +221,7 @@ def converted_together(
     """pandoc's answer to each request, from runs of several requests together, `workers`
     at a time. A run costs its start (the runtime and the Lua engine, about half of what one
     briefing takes) whatever it converts. A run that goes past pandoc's limits answers none
-    of its requests: `render_fields` then sends each alone, and locates what went over."""
+    of its requests: `render_texts` then sends each alone, and locates what went over."""
     # Longest first, dealt out in turn: runs of about the same size.
     unique = sorted(dict.fromkeys(requests), key=len, reverse=True)
     size = sum(len(request) for request in unique)
