@@ -13,7 +13,7 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from insight.builder import build_edition
@@ -22,7 +22,7 @@ from insight.changes import GitError, summarise_changes
 from insight.edition import Edition
 from insight.errors import SourceError, SourceErrors
 from insight.faults import ENVIRONMENT_FAULT, describe, during
-from insight.outputs import PDF, Download, discard_held_back
+from insight.outputs import PDF, Download, discard_held_back, downloads_of
 from insight.pdfdiff import BuildError, changed, compare_all, pdfs_at
 from insight.project import Project
 from insight.release import now, released, scheduled
@@ -324,19 +324,22 @@ def run_build(project: Project, args: argparse.Namespace) -> int:
     if problem := override_problem(os.environ.get(ENVIRONMENT)):
         print(f"build: {problem}", file=sys.stderr)
         return 2
-    # Nothing tracked is written here: `schema` writes the generated files, and a test
-    # (tests/test_schema.py) says they are current.
-    every = load_for_building(project)
-    print(f"{len(every.briefings)} briefing(s) checked.", file=sys.stderr)
-    # Only what may be published now; a preview keeps the rest, marked as under embargo.
-    catalogue = released(every, now(), preview=args.preview_embargoed)
-    discard_held_back(project, every, catalogue)
     edition = args.edition
+    with ExitStack() as ahead:
+        for download in downloads_of(edition):
+            ahead.enter_context(download.ahead(args.jobs))
+        # Nothing tracked is written here: `schema` writes the generated files, and a test
+        # (tests/test_schema.py) says they are current.
+        every = load_for_building(project)
+        print(f"{len(every.briefings)} briefing(s) checked.", file=sys.stderr)
+        # Only what may be published now; a preview keeps the rest, marked as under embargo.
+        catalogue = released(every, now(), preview=args.preview_embargoed)
+        discard_held_back(project, every, catalogue)
 
-    def report(download: Download, written: list[Path]) -> None:
-        report_written(project, written, len(catalogue.briefings), download.name)
+        def report(download: Download, written: list[Path]) -> None:
+            report_written(project, written, len(catalogue.briefings), download.name)
 
-    site = build_edition(project, catalogue, edition, args.jobs, report).site
+        site = build_edition(project, catalogue, edition, args.jobs, report).site
     if site is None:
         print(f"the {edition} site is up to date", file=sys.stderr)
     else:

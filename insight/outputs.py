@@ -59,6 +59,10 @@ class Download:
     time, away from this process when the caller works `meanwhile`."""
     facts: Callable[[Path], Facts | None]
     """What a reader is told before downloading a built file; None for a file that is not one."""
+    ahead: Callable[[int | None], AbstractContextManager[None]]
+    """ahead(jobs): a context, entered before the catalogue is loaded, in which the files
+    `start` renders (up to `jobs` at a time) start sooner: a PDF worker loads WeasyPrint
+    meanwhile."""
 
     def render(
         self, project: Project, catalogue: Catalogue, ids: Iterable[str] | None, jobs: int | None
@@ -91,6 +95,12 @@ def start_pdfs(
     return rendering(project, catalogue, ids, jobs=jobs, meanwhile=meanwhile)
 
 
+def pdf_workers_ahead(jobs: int | None) -> AbstractContextManager[None]:
+    from insight.pdf.workers import worker_count, workers_ahead
+
+    return workers_ahead(worker_count(jobs))
+
+
 PDF = Download(
     key="pdf",
     name="PDF",
@@ -99,6 +109,7 @@ PDF = Download(
     editions=frozenset({Edition.subscriber}),
     start=start_pdfs,
     facts=pdf_facts,
+    ahead=pdf_workers_ahead,
 )
 
 DOWNLOADS: tuple[Download, ...] = (PDF,)

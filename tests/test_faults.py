@@ -343,6 +343,66 @@ def test_ctrl_c_while_the_site_is_built_leaves_the_site_as_it_was(project: Path)
     assert leftovers(project) == []
 
 
+def in_group(group: int) -> list[int]:
+    """The live processes of process group `group`, from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def started_build(project: Path) -> subprocess.Popen[str]:
+    """`build.py build` in a process group of its own, as a terminal starts a command."""
+    return subprocess.Popen(
+        command(project, "build", "--jobs", "2"),
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+        start_new_session=True,
+    )
+
+
+def test_ctrl_c_while_the_worker_started_ahead_loads_ends_it_quietly(project: Path) -> None:
+    # A build starts a PDF worker before it loads the catalogue; Ctrl-C at a terminal reaches
+    # that worker too, while it is still importing WeasyPrint.
+    build = started_build(project)
+    assert wait_for(lambda: len(children(build.pid)) >= 2, 30), "no worker was started ahead"
+    os.killpg(build.pid, signal.SIGINT)
+    _, stderr = build.communicate(timeout=30)
+    assert build.returncode == 130, stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
+    assert wait_for(lambda: in_group(build.pid) == [], 5), "a worker outlived the build"
+    assert leftovers(project) == []
+
+
+def test_a_build_with_nothing_to_render_leaves_no_worker_behind(project: Path) -> None:
+    assert build(project).returncode == 0  # up to date, whatever the tests before left
+    up_to_date = started_build(project)
+    _, stderr = up_to_date.communicate(timeout=60)
+    assert up_to_date.returncode == 0, stderr
+    assert "PDF(s) up to date" in stderr and "Traceback" not in stderr
+    assert wait_for(lambda: in_group(up_to_date.pid) == [], 5), "a worker outlived the build"
+
+
+def test_a_build_refused_for_its_sources_leaves_no_worker_behind(project: Path) -> None:
+    source = project / "briefings" / f"{BRIEFING}.yaml"
+    original = source.read_text(encoding="utf-8")
+    source.write_text(original.replace("title:", "titel:", 1), encoding="utf-8")
+    try:
+        refused = started_build(project)
+        _, stderr = refused.communicate(timeout=60)
+    finally:
+        source.write_text(original, encoding="utf-8")
+    assert refused.returncode == 1, stderr
+    assert f"briefings/{BRIEFING}.yaml:" in stderr and "Traceback" not in stderr
+    assert wait_for(lambda: in_group(refused.pid) == [], 5), "a worker outlived the build"
+
+
 # An output damaged since it was built is made again, not trusted by its stamp.
 
 

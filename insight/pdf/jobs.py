@@ -8,7 +8,6 @@ key changed, and renders those in a pool of processes, one document per core at 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import as_completed
 from contextlib import contextmanager
@@ -22,7 +21,7 @@ from insight.model import Briefing
 from insight.pdf.document import briefing_html
 from insight.pdf.key import print_key
 from insight.pdf.limits import Problem
-from insight.pdf.workers import deaf_workers, render_in_worker, worker_pool
+from insight.pdf.workers import deaf_workers, render_in_worker, worker_count, worker_pool
 from insight.progress import progress_bar
 from insight.project import Project
 
@@ -81,7 +80,7 @@ def rendering(
     error, Ctrl-C or SIGTERM) stops every worker and keeps only whole PDFs."""
     wanted = list(ids) if ids is not None else [b.id for b in catalogue.briefings]
     found = stale_jobs(project, catalogue, wanted)
-    workers = jobs or os.cpu_count() or 1
+    workers = worker_count(jobs)
     if not meanwhile:
         listed = list(found)
         if workers == 1 or len(listed) <= 1:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from insight.pdf.limits import Problem, limit_memory
@@ -24,28 +25,94 @@ from insight.pdf.limits import Problem, limit_memory
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
+def worker_count(jobs: int | None) -> int:
+    """How many documents are rendered at once: `jobs`, or one a core."""
+    return jobs or os.cpu_count() or 1
+
+
 @contextmanager
 def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """A pool of `workers` processes; leaving the block by an exception (Ctrl-C and
-    SIGTERM included) kills them at once instead of waiting for the documents they render."""
+    SIGTERM included) kills them at once instead of waiting for the documents they render.
+    Inside `workers_ahead(workers)`, the pool it started."""
+    if AHEAD and AHEAD[-1].workers == workers:
+        ahead = AHEAD[-1]
+        ahead.used = True
+        try:
+            yield ahead.pool
+        except BaseException:
+            ahead.kill()
+            raise
+        return
+    with new_pool(workers) as started:
+        yield started.pool
+
+
+@dataclass
+class Pool:
+    pool: ProcessPoolExecutor
+    workers: int
+    before: set[multiprocessing.process.BaseProcess]
+    """The processes this one had started before the pool, which are not the pool's."""
+    used: bool = False
+
+    def kill(self) -> None:
+        for worker in set(multiprocessing.active_children()) - self.before:
+            worker.kill()
+
+
+AHEAD: list[Pool] = []
+"""The pools `workers_ahead` started, innermost last."""
+
+
+@contextmanager
+def new_pool(workers: int) -> Iterator[Pool]:
     before = set(multiprocessing.active_children())
     # 'spawn' starts workers without a copy of this process's memory, threads or open files.
     # Workers are not recycled: WeasyPrint grows by about 0.3 MB a document, and
     # max_tasks_per_child deadlocks on Python 3.11 (CPython gh-115634).
-    pool = ProcessPoolExecutor(
+    started = Pool(
+        ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=end_with_parent,
+            initargs=(os.getpid(),),
+        ),
         workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=end_with_parent,
-        initargs=(os.getpid(),),
+        before,
     )
     try:
-        yield pool
+        yield started
     except BaseException:
-        for worker in set(multiprocessing.active_children()) - before:
-            worker.kill()
+        started.kill()
         raise
     finally:
-        pool.shutdown(cancel_futures=True)  # after a failure, render nothing more
+        started.pool.shutdown(cancel_futures=True)  # after a failure, render nothing more
+
+
+@contextmanager
+def workers_ahead(workers: int) -> Iterator[None]:
+    """Start a worker now, to load WeasyPrint while this process loads the catalogue and
+    works out which PDFs are out of date: after an edit, the one document then starts at
+    once instead of a second later. `worker_pool(workers)` in this block is this pool; if
+    nothing used it, its worker is killed at the end rather than waited for, as all it did
+    was import."""
+    with new_pool(workers) as ahead:
+        with deaf_workers():  # the submit starts the worker
+            ahead.pool.submit(load_renderer)
+        AHEAD.append(ahead)
+        try:
+            yield
+        finally:
+            AHEAD.remove(ahead)
+            if not ahead.used:
+                ahead.kill()
+
+
+def load_renderer() -> None:
+    """Import what lays PDFs out. Only that: the build cache (and its fonts) is trusted only
+    once loading the catalogue has found that no commit brought it."""
+    import insight.pdf.render  # noqa: F401
 
 
 STOPPING = (signal.SIGINT, signal.SIGTERM)
