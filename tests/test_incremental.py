@@ -5,6 +5,7 @@ the same bytes as serial rendering."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import pty
@@ -21,8 +22,11 @@ import yaml
 from pypdf import PdfReader
 
 from bench.generate import generate
+from insight import ASSETS
 from insight.builder import build_edition
 from insight.edition import Edition
+from insight.pdf import key as pdf_key
+from insight.pdf.key import print_key
 from insight.project import Project
 from insight.site.publish import build_site
 from insight.sitestamp import site_key
@@ -232,3 +236,27 @@ def test_the_site_key_follows_docs_wherever_the_configuration_puts_them(tmp_path
     key = site_key(Project(project), Edition.subscriber)
     (docs / "about.md").write_text((docs / "about.md").read_text() + "\nOne more line.\n")
     assert site_key(Project(project), Edition.subscriber) != key
+
+
+def test_a_print_key_follows_the_html_its_images_and_what_every_pdf_shares(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    images = tmp_path / "images"
+    images.mkdir()
+    (images / "chart.png").write_bytes(b"one")
+    html = '<p>Text</p><img src="images/chart.png" alt="A chart">'
+    key = print_key(html, images)
+    assert print_key(html, images) == key
+    assert print_key(html.replace("Text", "Texts"), images) != key
+    (images / "chart.png").write_bytes(b"two")
+    assert print_key(html, images) != key
+    (images / "chart.png").write_bytes(b"one")
+    # The shipped assets (fonts, logo) are read once per process, for every document alike.
+    assets = shutil.copytree(ASSETS, tmp_path / "assets")
+    monkeypatch.setattr(pdf_key, "ASSETS", assets)
+    monkeypatch.setattr(pdf_key, "renderer", functools.cache(pdf_key.renderer.__wrapped__))
+    assert print_key(html, images) == key
+    font = next((assets / "fonts").glob("*.woff2"))
+    font.write_bytes(font.read_bytes() + b"\0")
+    pdf_key.renderer.cache_clear()
+    assert print_key(html, images) != key

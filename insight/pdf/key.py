@@ -30,17 +30,20 @@ def print_key(html: str, images: Path, found: Path | None = None) -> str:
     if not (isinstance(sources, list) and all(isinstance(s, str) for s in sources)):
         sources = image_sources(html)  # none kept, or a damaged entry
     served = served_images(sources, images)
-    return digest([document, *renderer(), *file_parts(served, folder)])
+    return digest([document, renderer(), *file_parts(served, folder)])
 
 
 @cache
-def renderer() -> list[str | bytes]:
-    """The parts of the key shared by every PDF, read once per process."""
-    return [
-        *versions("weasyprint", "pydyf"),
-        *file_parts(tree_files(PRINT_PACKAGE), PRINT_PACKAGE),
-        *file_parts(tree_files(ASSETS), ASSETS),
-    ]
+def renderer() -> str:
+    """A digest of what every PDF depends on alike, made once per process: hashing the
+    fonts again for each document was most of the time its key took."""
+    return digest(
+        [
+            *versions("weasyprint", "pydyf"),
+            *file_parts(tree_files(PRINT_PACKAGE), PRINT_PACKAGE),
+            *file_parts(tree_files(ASSETS), ASSETS),
+        ]
+    )
 
 
 def image_sources(html: str) -> list[str]:
