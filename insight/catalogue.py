@@ -7,7 +7,7 @@ import difflib
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -17,7 +17,7 @@ from insight.addresses import clashes
 from insight.citation import References, render_references
 from insight.errors import SourceError, SourceErrors
 from insight.load import Loc, Locator, load_file
-from insight.markdown import Rendered, answered_ahead, render_texts, texts_of
+from insight.markdown import Rendered, Texts, answered_ahead, render_texts, stored_answer, texts_of
 from insight.model import Briefing, CaseStudy, Delusion, Principle
 from insight.validate import validate_briefing
 
@@ -94,52 +94,84 @@ def load_catalogue(
 
     With a `cache` folder, the Markdown of a source whose texts did not change is not rendered again.
     """
+    files = list(files)
     sources: list[Source] = []
     errors: list[SourceError] = []
     unresolved = Unresolved()
-    for path in files:
-        data = None
-        try:
-            data, locator = load_file(path, display_path(path, base))
-            sources.append(source_of(path, data, locator))
-        except SourceErrors as exc:
-            errors.extend(exc.errors)
-            unresolved.add(path, data)
-    errors.extend(cross_check(sources, unresolved))
-    errors.extend(clashes(sources))
-    html: dict[str, str] = {}
-    shown: dict[str, tuple[str, ...]] = {}
-    references: dict[str, list[str]] = {}
+    texts: dict[Path, Texts] = {}
+    found: dict[str, list[dict[str, Any]]] = {}  # pandoc's answers kept in the cache, by request
 
     def cache_file(source: Source, suffix: str) -> Path | None:
         return cache / f"{source.path.stem}{suffix}" if cache else None
 
-    # The Markdown of the sources not in the cache, several sources to a pandoc process.
-    workers = os.cpu_count() or 1
-    texts = {source.path: texts_of(source.briefing) for source in sources}
-    ahead = answered_ahead([(texts[s.path], cache_file(s, ".json")) for s in sources], workers)
-
     def render(source: Source) -> tuple[Rendered, References]:
         return (
             render_texts(
-                texts[source.path], source.locator, images, cache_file(source, ".json"), ahead
+                texts[source.path], source.locator, images, cache_file(source, ".json"), found
             ),
             render_references(
                 source.briefing, source.locator, cache_file(source, ".references.json")
             ),
         )
 
+    workers = os.cpu_count() or 1
     # Threads keep every core busy while each waits for its pandoc process.
     with ThreadPoolExecutor(workers) as pool:
-        for rendered, cited in pool.map(render, sources):
-            html.update(rendered.html)
-            shown.update(rendered.images)
-            errors.extend(rendered.errors + cited.errors)
-            references.update(cited.html)
+        # The first sources pandoc has not seen are converted as soon as each is read, while
+        # the others are: after an edit, the one text to convert is done by the time the rest
+        # are read. The sources saved last are read first, so that an edit is among them.
+        early: dict[Path, Future[tuple[Rendered, References]]] = {}
+        lacking: list[Source] = []  # the others whose answers the cache does not hold
+        for path in sorted(files, key=saved_last_first):
+            data = None
+            try:
+                data, locator = load_file(path, display_path(path, base))
+                source = source_of(path, data, locator)
+            except SourceErrors as exc:
+                errors.extend(exc.errors)
+                unresolved.add(path, data)
+                continue
+            sources.append(source)
+            texts[path] = texts_of(source.briefing)
+            request = texts[path].request
+            answer = stored_answer(texts[path], cache_file(source, ".json"))
+            if answer is not None:
+                found[request] = answer
+            elif len(early) < workers and texts[path].fields and request not in found:
+                early[path] = pool.submit(render, source)
+            else:
+                lacking.append(source)
+        given = {path: number for number, path in enumerate(files)}
+        sources.sort(key=lambda s: given[s.path])  # as given: which is first seen is kept
+        errors.extend(cross_check(sources, unresolved))
+        errors.extend(clashes(sources))
+        # The Markdown of the other sources not in the cache, several sources to a pandoc process.
+        found |= answered_ahead(
+            [(texts[s.path], cache_file(s, ".json")) for s in lacking], workers, found
+        )
+        later = [s for s in sources if s.path not in early]
+        rendered = {s.path: done for s, done in zip(later, pool.map(render, later), strict=True)}
+        rendered |= {path: future.result() for path, future in early.items()}
+    html: dict[str, str] = {}
+    shown: dict[str, tuple[str, ...]] = {}
+    references: dict[str, list[str]] = {}
+    for source in sources:
+        texts_html, cited = rendered[source.path]
+        html.update(texts_html.html)
+        shown.update(texts_html.images)
+        errors.extend(texts_html.errors + cited.errors)
+        references.update(cited.html)
     if errors:
         raise SourceErrors(errors)
     sources.sort(key=lambda s: (s.briefing.date.first_day, s.briefing.id), reverse=True)
     return Catalogue(sources, html, shown, references)
+
+
+def saved_last_first(path: Path) -> int:
+    try:
+        return -path.stat().st_mtime_ns
+    except OSError:
+        return 0  # reading it will say what is wrong
 
 
 def source_of(path: Path, data: Any, locator: Locator) -> Source:

@@ -185,23 +185,36 @@ def cache_key(request: str) -> str:
     return digest([request, *pandoc.identity()])
 
 
+def stored_answer(texts: Texts, cache_file: Path | None) -> list[dict[str, Any]] | None:
+    """pandoc's answer for `texts` as `cache_file` keeps it, if it does."""
+    if not texts.fields or cache_file is None:
+        return None
+    stored = readable_json(cache_file)
+    if stored.get("key") == cache_key(texts.request) and "value" in stored:
+        return stored["value"]
+    return None
+
+
 def answered_ahead(
-    sources: list[tuple[Texts, Path | None]], workers: int
+    sources: list[tuple[Texts, Path | None]],
+    workers: int,
+    found: Mapping[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """pandoc's answers for the texts of many sources, by request, before `render_texts`
-    asks for each: those a source's cache file holds, and, when more sources than `workers`
-    need pandoc, those converted several to a run (and kept in the cache file). A source
-    left out (brackets or blocks nested too deep to send, a run past the limits, or too few
-    sources to gain from running together) is converted by `render_texts` alone."""
-    answers: dict[str, list[dict[str, Any]]] = {}
+    asks for each: those `found` before, those a source's cache file holds, and, when more
+    sources than `workers` need pandoc, those converted several to a run (and kept in the
+    cache file). A source left out (brackets or blocks nested too deep to send, a run past
+    the limits, or too few sources to gain from running together) is converted by
+    `render_texts` alone."""
+    answers: dict[str, list[dict[str, Any]]] = dict(found or {})
     missing: dict[str, list[Path]] = {}  # request -> the cache files that lack its answer
     for texts, cache_file in sources:
         if not texts.fields:
             continue
         request = texts.request
-        stored = readable_json(cache_file) if cache_file else {}
-        if stored.get("key") == cache_key(request) and "value" in stored:
-            answers[request] = stored["value"]
+        stored = stored_answer(texts, cache_file)
+        if stored is not None:
+            answers[request] = stored
         elif not texts.too_deep:
             missing.setdefault(request, []).extend([cache_file] if cache_file else [])
     sending = [request for request in missing if request not in answers]
