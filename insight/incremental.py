@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import json
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from functools import cache
 from importlib.metadata import distributions, version
@@ -152,3 +153,23 @@ def discard_leftovers(outputs: Iterable[Path]) -> None:
             written, dot, _ = entry.name[1:].rpartition(".")
             if entry.name.startswith(".") and dot and written in wanted:
                 entry.unlink(missing_ok=True)
+
+
+def file_identity(path: Path) -> tuple[int, ...] | None:
+    """What tells one file from another, or from itself once changed, for facts read from a
+    file to be kept while it is the same: its device and inode, size, and modification and
+    change times (the change time moves at every write, and no program can set it back).
+
+    None for a file changed in the last second, or that cannot be looked at: the clock
+    that times writes ticks every few milliseconds, so two writes within one tick leave the
+    same times, and only a file that has not changed since can be told by them."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    if time.time_ns() - max(found.st_mtime_ns, found.st_ctime_ns) < SETTLED_NS:
+        return None
+    return (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
+
+
+SETTLED_NS = 1_000_000_000

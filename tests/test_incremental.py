@@ -14,6 +14,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from bench.generate import generate
 from insight import ASSETS
 from insight.builder import build_edition
 from insight.edition import Edition
+from insight.incremental import file_identity
 from insight.pdf import key as pdf_key
 from insight.pdf.key import print_key
 from insight.project import Project
@@ -260,3 +262,17 @@ def test_a_print_key_follows_the_html_its_images_and_what_every_pdf_shares(
     font.write_bytes(font.read_bytes() + b"\0")
     pdf_key.renderer.cache_clear()
     assert print_key(html, images) != key
+
+
+def test_a_file_changed_in_the_last_second_is_not_told_apart_by_its_times(tmp_path: Path) -> None:
+    # Two writes within one tick of the clock leave the same times: what was read from a file
+    # is kept by them only once it has settled.
+    kept = tmp_path / "chart.png"
+    kept.write_bytes(b"one")
+    assert file_identity(kept) is None
+    time.sleep(1.1)
+    settled = file_identity(kept)
+    assert settled is not None and file_identity(kept) == settled
+    kept.write_bytes(b"two")
+    assert file_identity(kept) is None
+    assert file_identity(tmp_path / "missing.png") is None

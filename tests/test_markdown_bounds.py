@@ -107,6 +107,27 @@ def test_a_file_with_a_pictures_signature_that_does_not_decode_is_refused(
     assert "image 'images/page.png' cannot be read as a picture" in capsys.readouterr().err
 
 
+def test_a_picture_written_over_is_checked_again_in_the_same_process(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The preview checks every picture at every save, in one process that keeps what it
+    # decoded; a picture saved over, even at once and with the same size, is decoded again.
+    picture = picture_project(tmp_path, "chart.png")
+    Image.new("RGB", (40, 20), "white").save(picture)
+    good = picture.read_bytes()
+    broken = b"\x89PNG\r\n\x1a\n" + b"\0" * (len(good) - 8)
+    assert main(["--root", str(tmp_path), "check"]) == 0
+    time.sleep(1.1)  # long enough for a file's times to tell it from itself once changed
+    assert main(["--root", str(tmp_path), "check"]) == 0  # kept, since it is the same file
+    picture.write_bytes(broken)
+    assert main(["--root", str(tmp_path), "check"]) == 1
+    picture.write_bytes(good)
+    assert main(["--root", str(tmp_path), "check"]) == 0
+    picture.write_bytes(broken)  # within the same tick of the clock, as like as not
+    assert main(["--root", str(tmp_path), "check"]) == 1
+    assert capsys.readouterr().err.count("image 'images/chart.png' cannot be read") == 2
+
+
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [

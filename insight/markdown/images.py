@@ -14,10 +14,13 @@ import os
 import re
 import stat
 import warnings
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
 from PIL import Image
+
+from insight.incremental import file_identity
 
 FOLDER = "images"
 """The first part of every image target: the folder beside the sources."""
@@ -99,6 +102,19 @@ def file_problem(name: str, images: Path) -> tuple[str, str]:
 def picture_problem(path: Path) -> tuple[str, str]:
     """What keeps a file with the right signature from being a picture the PDF can print:
     too many pixels to decode within bounded memory, or data that does not decode."""
+    # Every text naming it asks, in loading and again in making the site, and the preview
+    # does both at every save: a picture decoded once is not decoded again while it is the
+    # same file.
+    identity = file_identity(path)
+    return decoded_problem(path) if identity is None else kept_problem(path, identity)
+
+
+@lru_cache(maxsize=4096)
+def kept_problem(path: Path, identity: tuple[int, ...]) -> tuple[str, str]:
+    return decoded_problem(path)
+
+
+def decoded_problem(path: Path) -> tuple[str, str]:
     try:
         with warnings.catch_warnings():
             # Pillow's own warning of a large picture: the bound below says it, located.

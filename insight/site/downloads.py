@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pikepdf
 
+from insight.incremental import file_identity
+
 
 @dataclass(frozen=True)
 class Facts:
@@ -24,23 +26,26 @@ class Facts:
 def pdf_facts(path: Path) -> Facts | None:
     """The facts of a built PDF, read from the file itself; None for a file that is no PDF,
     which is then not offered (`build.py build` renders it again: see insight.incremental)."""
-    found = path.stat()
     # Every site build asks of every PDF, and the preview builds the site at every save: a
-    # file read once is not read again while it is the same file (a PDF is replaced whole,
-    # under a new inode, never written over).
-    identity = (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
-    return facts_of_file(path, identity)
+    # file read once is not read again while it is the same file.
+    identity = file_identity(path)
+    return read_facts(path) if identity is None else kept_facts(path, identity)
 
 
 @lru_cache(maxsize=4096)
-def facts_of_file(path: Path, identity: tuple[int, ...]) -> Facts | None:
+def kept_facts(path: Path, identity: tuple[int, ...]) -> Facts | None:
+    return read_facts(path)
+
+
+def read_facts(path: Path) -> Facts | None:
+    size = path.stat().st_size
     # Without recovery, as a viewer would: a file qpdf could only piece together is not offered.
     try:
         with pikepdf.open(path, attempt_recovery=False) as pdf:
             pages = len(pdf.pages)
     except (pikepdf.PdfError, pikepdf.PasswordError):
         return None
-    return Facts("PDF", file_size(identity[2]), pages)
+    return Facts("PDF", file_size(size), pages)
 
 
 def file_size(size: int) -> str:
