@@ -6,10 +6,15 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from insight.pdf.workers import worker_pool, workers_ahead
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def started_workers() -> set[multiprocessing.process.BaseProcess]:
@@ -24,6 +29,24 @@ def test_a_document_goes_to_the_worker_started_ahead() -> None:
         with worker_pool(1) as pool:
             assert pool.submit(os.getpid).result(timeout=60) in ahead
         assert {worker.pid for worker in started_workers() - before} == ahead
+
+
+def test_the_worker_ahead_takes_work_while_it_still_loads_weasyprint() -> None:
+    # So the pool counts it as idle at once and sends it the first document, instead of
+    # starting a second worker that would load WeasyPrint on the core the site needs.
+    probe = """
+import sys, threading
+from insight.pdf.workers import load_renderer
+load_renderer()
+loading = [t for t in threading.enumerate() if t.name == "load-renderer"]
+print("returned while loading:", bool(loading) and loading[0].is_alive())
+loading[0].join()
+print("then loaded:", "weasyprint" in sys.modules and hasattr(sys.modules["weasyprint"], "HTML"))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert result.stdout.splitlines() == ["returned while loading: True", "then loaded: True"]
 
 
 def test_a_worker_ahead_that_nothing_was_sent_to_is_killed_at_the_end() -> None:

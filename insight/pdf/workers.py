@@ -8,6 +8,7 @@ waits for ever: each holds its own end of the queue, so it never sees the build 
 from __future__ import annotations
 
 import ctypes
+import importlib
 import multiprocessing
 import os
 import signal
@@ -110,9 +111,14 @@ def workers_ahead(workers: int) -> Iterator[None]:
 
 
 def load_renderer() -> None:
-    """Import what lays PDFs out. Only that: the build cache (and its fonts) is trusted only
-    once loading the catalogue has found that no commit brought it."""
-    import insight.pdf.render  # noqa: F401
+    """Import what lays PDFs out, in a thread of the worker, and return at once: the pool
+    then counts the worker as idle and sends it the first document (whose own import waits
+    for this one), where waiting for the import would have had the pool start a second
+    worker for it. Only the import: the build cache (and its fonts) is trusted only once
+    loading the catalogue has found that no commit brought it."""
+    threading.Thread(
+        target=importlib.import_module, args=("insight.pdf.render",), name="load-renderer"
+    ).start()
 
 
 STOPPING = (signal.SIGINT, signal.SIGTERM)
