@@ -10,11 +10,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
 from functools import cache
-from importlib.metadata import distributions, version
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +59,27 @@ def versions(*names: str) -> list[str]:
 @cache
 def installed() -> tuple[str, ...]:
     """'name==version' of every package installed, read once a process: for outputs made
-    through more packages than a key could name (a theme, its templates, their filters)."""
-    return tuple(sorted({f"{d.metadata['Name']}=={d.version}" for d in distributions()}))
+    through more packages than a key could name (a theme, its templates, their filters).
+    Read from the names of their metadata folders ('mkdocs_material-9.7.1.dist-info'), as
+    reading the metadata itself took a tenth of a second."""
+    return tuple(
+        sorted(
+            {
+                package_version(found.name)
+                for folder in map(Path, sys.path)
+                if folder.is_dir()
+                for found in folder.iterdir()
+                if found.suffix in {".dist-info", ".egg-info"}
+            }
+        )
+    )
+
+
+def package_version(folder: str) -> str:
+    """'mkdocs-material==9.7.1' from 'mkdocs_material-9.7.1.dist-info' (the name normalised
+    as PyPI does, so that it reads as pip names it)."""
+    name, _, rest = folder.rsplit(".", 1)[0].partition("-")
+    return f"{re.sub(r'[-_.]+', '-', name).lower()}=={rest}"
 
 
 class Stamp:
