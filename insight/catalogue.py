@@ -7,7 +7,7 @@ import difflib
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -145,7 +145,11 @@ def load_catalogue(
         sources.sort(key=lambda s: given[s.path])  # as given: which is first seen is kept
         errors.extend(cross_check(sources, unresolved))
         errors.extend(clashes(sources))
-        # The Markdown of the other sources not in the cache, several sources to a pandoc process.
+        # The Markdown of the other sources not in the cache, several sources to a pandoc
+        # process; as many processes at once as there are cores, so not beside the first ones
+        # (a pandoc process takes about 180 MB).
+        if len(lacking) > workers:
+            wait(early.values())
         found |= answered_ahead(
             [(texts[s.path], cache_file(s, ".json")) for s in lacking], workers, found
         )
