@@ -8,6 +8,7 @@ key changed, and renders those in a pool of processes, one document per core at 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from concurrent.futures import as_completed
 from contextlib import contextmanager
@@ -94,14 +95,18 @@ def rendering(
             )
             return
         found = iter(listed)
+    first = next(found, None)
+    if first is None:  # all up to date: no worker is asked for (one started ahead is let go)
+        yield Rendering([], iter(()))
+        return
     stale: list[PrintJob] = []
     try:
-        # Workers start as documents are sent, up to `workers`; none if all are up to date.
+        # Workers start as documents are sent, up to `workers`.
         with worker_pool(workers) as pool:
             futures = {}
             # Each sent as soon as it is found stale: its worker starts (and loads WeasyPrint)
             # while the keys of the others are worked out.
-            for job in found:
+            for job in itertools.chain([first], found):
                 stale.append(job)
                 with deaf_workers():  # a submit may start a worker
                     future = pool.submit(render_in_worker, job.html, job.images, job.out, job.fonts)

@@ -96,8 +96,8 @@ def workers_ahead(workers: int) -> Iterator[None]:
     """Start a worker now, to load WeasyPrint while this process loads the catalogue and
     works out which PDFs are out of date: after an edit, the one document then starts at
     once instead of a second later. `worker_pool(workers)` in this block is this pool; if
-    nothing used it, its worker is killed at the end rather than waited for, as all it did
-    was import."""
+    none was asked for (every PDF was up to date), its worker is killed at the end rather
+    than waited for, as all it did was import."""
     with new_pool(workers) as ahead:
         with deaf_workers():  # the submit starts the worker
             ahead.pool.submit(load_renderer)

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote
 
 MARKDOWN = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")
 """The names MkDocs reads as pages (case matters: `x.MD` is copied as it is)."""
 
 
+@lru_cache(maxsize=65536)
 def published_url(src_uri: str, directory_urls: bool = True) -> str:
-    """The address of a file of the site, relative to the site's root."""
+    """The address of a file of the site, relative to the site's root (asked thousands of
+    times a build, of the same few hundred files)."""
     published = src_uri
     if src_uri.endswith(MARKDOWN):
         parent, name = posixpath.split(posixpath.splitext(src_uri)[0])
