@@ -5,8 +5,14 @@ sent alone and what went over is located in its own source."""
 from __future__ import annotations
 
 import json
+import os
+import threading
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from bench.generate import generate
 from insight.load import load_file
 from insight.markdown import (
     answered_ahead,
@@ -16,6 +22,7 @@ from insight.markdown import (
     texts_of,
 )
 from insight.model import Briefing
+from insight.project import Project
 from insight.validate import validate_briefing
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,3 +95,31 @@ def test_sources_with_the_same_texts_each_get_their_cache_file(tmp_path: Path) -
     again = answered_ahead([(texts_of(briefings[0]), caches[0]), (texts_of(briefings[0]), twin)], 2)
     assert again == {request: ahead[request]}
     assert json.loads(twin.read_text()) == json.loads(caches[0].read_text())
+
+
+def test_loading_runs_no_more_pandoc_processes_at_once_than_there_are_cores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each takes about 180 MB: the first sources, converted alone as soon as they are read,
+    # are done before the others are converted together.
+    project = Project(generate(tmp_path / "project", 12))
+    running, most = 0, 0
+    counting = threading.Lock()
+    run = pandoc.run
+
+    def counted(*args: Any, **kwargs: Any) -> str:
+        nonlocal running, most
+        with counting:
+            running += 1
+            most = max(most, running)
+        try:
+            return run(*args, **kwargs)
+        finally:
+            with counting:
+                running -= 1
+
+    monkeypatch.setattr(pandoc, "run", counted)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    project.cache_dir.mkdir(parents=True)
+    assert len(project.load().briefings) == 12
+    assert most == 2
