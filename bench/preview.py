@@ -17,7 +17,7 @@ import yaml
 
 EDITS = 3
 POLL_EVERY = 0.05  # seconds between requests for the page
-# The server rebuilds after its file watcher (which polls every 0.1 s) sees a change;
+# The server rebuilds after its file watcher (which polls every 0.05 s) sees a change;
 # a second event from the same save would start a build that the next edit must not
 # wait for, so each edit starts once any such build is done.
 SETTLE = 1.0
