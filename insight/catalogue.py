@@ -16,7 +16,7 @@ from typing import Any
 from insight.addresses import clashes
 from insight.citation import References, render_references
 from insight.errors import SourceError, SourceErrors
-from insight.load import Loc, Locator, load_file
+from insight.load import Loc, Locator, load_file, read_source
 from insight.markdown import Rendered, Texts, answered_ahead, render_texts, stored_answer, texts_of
 from insight.model import Briefing, CaseStudy, Delusion, Principle
 from insight.validate import validate_briefing
@@ -88,11 +88,18 @@ def source_files(folder: Path) -> list[Path]:
 
 
 def load_catalogue(
-    files: Iterable[Path], images: Path, *, base: Path | None = None, cache: Path | None = None
+    files: Iterable[Path],
+    images: Path,
+    *,
+    base: Path | None = None,
+    cache: Path | None = None,
+    parsed: Parsed | None = None,
 ) -> Catalogue:
     """Load, validate and render every source; raise `SourceErrors` with all problems found.
 
-    With a `cache` folder, the Markdown of a source whose texts did not change is not rendered again.
+    With a `cache` folder, the Markdown of a source whose texts did not change is not rendered
+    again; with `parsed`, a source whose bytes did not change since a load given the same is
+    not parsed or validated again.
     """
     files = list(files)
     sources: list[Source] = []
@@ -124,9 +131,15 @@ def load_catalogue(
         lacking: list[Source] = []  # the others whose answers the cache does not hold
         for path in sorted(files, key=saved_last_first):
             data = None
+            display = display_path(path, base)
             try:
-                data, locator = load_file(path, display_path(path, base))
-                source = source_of(path, data, locator)
+                raw = read_source(path, display)
+                source = parsed.get(path, display, raw) if parsed else None
+                if source is None:
+                    data, locator = load_file(path, display, raw)
+                    source = source_of(path, data, locator)
+                    if parsed is not None:
+                        parsed.keep(path, display, raw, source)
             except SourceErrors as exc:
                 errors.extend(exc.errors)
                 unresolved.add(path, data)
@@ -169,6 +182,22 @@ def load_catalogue(
         raise SourceErrors(errors)
     sources.sort(key=lambda s: (s.briefing.date.first_day, s.briefing.id), reverse=True)
     return Catalogue(sources, html, shown, references)
+
+
+class Parsed:
+    """Sources parsed and validated by earlier loads in this process, each kept with the
+    bytes and the name it was read as: the preview loads every source at each save, and
+    only the one saved has changed."""
+
+    def __init__(self) -> None:
+        self.kept: dict[Path, tuple[str, bytes, Source]] = {}
+
+    def get(self, path: Path, display: str, raw: bytes) -> Source | None:
+        kept = self.kept.get(path)
+        return kept[2] if kept is not None and kept[:2] == (display, raw) else None
+
+    def keep(self, path: Path, display: str, raw: bytes, source: Source) -> None:
+        self.kept[path] = (display, raw, source)
 
 
 def saved_last_first(path: Path) -> int:

@@ -65,21 +65,31 @@ class Locator:
         return (1, 1)
 
 
-def load_file(path: Path, display: str) -> tuple[Any, Locator]:
-    """Parse `path` into plain data; raise `SourceErrors` naming `display` on any problem."""
+def load_file(path: Path, display: str, raw: bytes | None = None) -> tuple[Any, Locator]:
+    """Parse `path` (or `raw`, its bytes as `read_source` read them) into plain data; raise
+    `SourceErrors` naming `display` on any problem."""
     locator = Locator(display)
-    if path.stat().st_size > MAX_BYTES:
-        size = path.stat().st_size / 1_000_000
-        raise SourceErrors(
-            [locator.error((), f"file is {size:.1f} MB; a briefing source may be at most 1 MB")]
-        )
-    text = locator.text = decode(path.read_bytes(), locator)
+    text = locator.text = decode(read_source(path, display) if raw is None else raw, locator)
     node = Composer(text, display).compose()
     if node is None:
         raise SourceErrors(
             [locator.error((), "file is empty; a briefing needs at least an id and a title")]
         )
     return Builder(locator).build(node, ()), locator
+
+
+def read_source(path: Path, display: str) -> bytes:
+    """The bytes of `path`, unless it is larger than a source may be."""
+    if path.stat().st_size > MAX_BYTES:
+        size = path.stat().st_size / 1_000_000
+        raise SourceErrors(
+            [
+                Locator(display).error(
+                    (), f"file is {size:.1f} MB; a briefing source may be at most 1 MB"
+                )
+            ]
+        )
+    return path.read_bytes()
 
 
 def decode(raw: bytes, locator: Locator) -> str:

@@ -7,7 +7,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from insight.catalogue import Catalogue, display_path, load_catalogue, source_files
+from insight.catalogue import Catalogue, Parsed, display_path, load_catalogue, source_files
 from insight.errors import SourceError, SourceErrors
 
 GIT_SECONDS = 60
@@ -100,13 +100,14 @@ class Project:
     def sources(self) -> list[Path]:
         return source_files(self.briefings)
 
-    def load(self) -> Catalogue:
+    def load(self, parsed: Parsed | None = None) -> Catalogue:
         """The validated catalogue; raises `SourceErrors` listing every problem, and refuses
-        a build cache that a commit brought (see `refuse_tracked_outputs`)."""
+        a build cache that a commit brought (see `refuse_tracked_outputs`). `parsed`: the
+        sources an earlier load parsed (see `Parsed`)."""
         if self.cache_dir.is_dir():
             self.refuse_tracked_outputs()
         return load_catalogue(
-            self.sources(), self.images, base=self.root, cache=self.markdown_cache
+            self.sources(), self.images, base=self.root, cache=self.markdown_cache, parsed=parsed
         )
 
     def check(self, files: list[Path]) -> Catalogue | None:

@@ -13,6 +13,9 @@ from typing import Any
 import pytest
 
 from bench.generate import generate
+from insight import catalogue
+from insight.catalogue import Parsed
+from insight.errors import SourceErrors
 from insight.load import load_file
 from insight.markdown import (
     answered_ahead,
@@ -123,3 +126,34 @@ def test_loading_runs_no_more_pandoc_processes_at_once_than_there_are_cores(
     project.cache_dir.mkdir(parents=True)
     assert len(project.load().briefings) == 12
     assert most == 2
+
+
+def test_a_source_loaded_again_unchanged_is_not_parsed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The preview loads every source at each save; only the one saved is parsed again.
+    project = Project(generate(tmp_path / "project", 3))
+    first, second, _ = sorted(project.briefings.glob("*.yaml"))
+    parsed = Parsed()
+    project.load(parsed)
+    read: list[str] = []
+
+    def counted(path: Path, display: str, raw: bytes | None = None) -> tuple[Any, Any]:
+        read.append(path.name)
+        return load_file(path, display, raw)
+
+    monkeypatch.setattr(catalogue, "load_file", counted)
+    original = first.read_text(encoding="utf-8")
+    first.write_text(original.replace("title: ", "title: Retitled ", 1), encoding="utf-8")
+    loaded = project.load(parsed)
+    assert read == [first.name]
+    assert loaded.briefing(first.stem).title.startswith("Retitled ")
+    first.write_text("title: [", encoding="utf-8")
+    with pytest.raises(SourceErrors) as broken:
+        project.load(parsed)
+    assert [e.path for e in broken.value.errors] == [f"briefings/{first.name}"]
+    first.write_text(original, encoding="utf-8")
+    read.clear()
+    assert project.load(parsed).briefing(first.stem).title == "Synthetic briefing 1"
+    assert project.load(parsed).briefing(second.stem).title == "Synthetic briefing 2"
+    assert read == [first.name]  # the others were never parsed again

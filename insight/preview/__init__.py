@@ -22,6 +22,7 @@ from mkdocs.config import load_config
 from mkdocs.livereload import LiveReloadServer
 from mkdocs.utils import clean_directory
 
+from insight.catalogue import Parsed
 from insight.edition import Edition
 from insight.errors import SourceErrors
 from insight.project import Project
@@ -59,10 +60,12 @@ def preview_server(
 
 
 def builder(project: Project, edition: Edition, site_dir: Path, url: str) -> Callable[[], None]:
+    parsed = Parsed()  # after a save, only the sources that changed are parsed again
+
     def build_preview() -> None:
         try:
             # An editor's preview shows a briefing before its release, marked as embargoed.
-            catalogue = released(project.load(), now(), preview=True)
+            catalogue = released(project.load(parsed), now(), preview=True)
             config = load_config(
                 config_file=str(project.root / "mkdocs.yml"), site_dir=str(site_dir)
             )
