@@ -7,6 +7,7 @@ waits for ever: each holds its own end of the queue, so it never sees the build 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import importlib
 import multiprocessing
@@ -17,7 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,10 +98,17 @@ def workers_ahead(workers: int) -> Iterator[None]:
     works out which PDFs are out of date: after an edit, the one document then starts at
     once instead of a second later. `worker_pool(workers)` in this block is this pool; if
     none was asked for (every PDF was up to date), its worker is killed at the end rather
-    than waited for, as all it did was import."""
-    with new_pool(workers) as ahead:
-        with deaf_workers():  # the submit starts the worker
-            ahead.pool.submit(load_renderer)
+    than waited for, as all it did was import. Where no worker can be started now, none
+    is: the sources are checked all the same, and a pool asked for later says what failed."""
+    with ExitStack() as started:
+        try:
+            ahead = started.enter_context(new_pool(workers))
+            with deaf_workers():  # the submit starts the worker
+                ahead.pool.submit(load_renderer)
+        except OSError:
+            started.close()
+            yield
+            return
         AHEAD.append(ahead)
         try:
             yield
@@ -116,9 +124,14 @@ def load_renderer() -> None:
     for this one), where waiting for the import would have had the pool start a second
     worker for it. Only the import: the build cache (and its fonts) is trusted only once
     loading the catalogue has found that no commit brought it."""
-    threading.Thread(
-        target=importlib.import_module, args=("insight.pdf.render",), name="load-renderer"
-    ).start()
+    threading.Thread(target=import_renderer, name="load-renderer").start()
+
+
+def import_renderer() -> None:
+    # A renderer that cannot be imported is reported by the first document that needs it,
+    # as the build's own error; a build with every PDF up to date never needs it.
+    with contextlib.suppress(Exception):
+        importlib.import_module("insight.pdf.render")
 
 
 STOPPING = (signal.SIGINT, signal.SIGTERM)
