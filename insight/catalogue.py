@@ -154,6 +154,8 @@ def load_catalogue(
                 early[path] = pool.submit(render, source)
             else:
                 lacking.append(source)
+        if parsed is not None:
+            parsed.forget_all_but(files)
         given = {path: number for number, path in enumerate(files)}
         sources.sort(key=lambda s: given[s.path])  # as given: which is first seen is kept
         errors.extend(cross_check(sources, unresolved))
@@ -198,6 +200,10 @@ class Parsed:
 
     def keep(self, path: Path, display: str, raw: bytes, source: Source) -> None:
         self.kept[path] = (display, raw, source)
+
+    def forget_all_but(self, paths: Iterable[Path]) -> None:
+        """Keep only the sources still there: a preview outlives many renames."""
+        self.kept = {path: self.kept[path] for path in set(paths) & self.kept.keys()}
 
 
 def saved_last_first(path: Path) -> int:

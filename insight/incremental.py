@@ -60,19 +60,20 @@ def versions(*names: str) -> list[str]:
 def installed() -> tuple[str, ...]:
     """'name==version' of every package installed, read once a process: for outputs made
     through more packages than a key could name (a theme, its templates, their filters).
-    Read from the names of their metadata folders ('mkdocs_material-9.7.1.dist-info'), as
-    reading the metadata itself took a tenth of a second."""
-    return tuple(
-        sorted(
-            {
-                package_version(found.name)
-                for folder in map(Path, sys.path)
-                if folder.is_dir()
-                for found in folder.iterdir()
-                if found.suffix in {".dist-info", ".egg-info"}
+    Read from the names of their metadata folders ('mkdocs_material-9.7.1.dist-info') and
+    eggs, as reading the metadata itself took a tenth of a second; a folder of the path
+    that cannot be listed holds none that could be imported either."""
+    found: set[str] = set()
+    for folder in map(Path, sys.path):
+        if folder.suffix == ".egg":  # an egg put on the path itself
+            found.add(package_version(folder.name))
+        with contextlib.suppress(OSError):
+            found |= {
+                package_version(entry.name)
+                for entry in folder.iterdir()
+                if entry.suffix in {".dist-info", ".egg-info", ".egg"}
             }
-        )
-    )
+    return tuple(sorted(found))
 
 
 def package_version(folder: str) -> str:

@@ -4,6 +4,7 @@ has a time and memory bound as the second wall."""
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 import time
@@ -13,6 +14,7 @@ import pytest
 from PIL import Image
 
 from insight.cli import main
+from insight.markdown.images import picture_problem
 
 SOURCE = """\
 id: probe
@@ -165,3 +167,22 @@ def test_lists_and_quotations_within_the_bound_are_checked_by_what_print_holds(
     code, errors = check(tmp_path, capsys, "> " * 10 + "x")
     assert code == 1
     assert len(errors) == 1 and "nested 10 deep; a printed page holds at most 6" in errors[0]
+
+
+def test_a_picture_the_system_could_not_read_once_is_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No file handle left, a disk error: no verdict on the picture is kept, in the preview
+    # (one process for many builds) as in a build.
+    picture = tmp_path / "chart.png"
+    Image.new("RGB", (40, 20), "white").save(picture)
+    time.sleep(1.1)  # settled, so that a verdict could be kept
+    opened = Image.open
+
+    def no_handle_left(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    monkeypatch.setattr(Image, "open", no_handle_left)
+    assert picture_problem(picture)[0] == "cannot be read as a picture"
+    monkeypatch.setattr(Image, "open", opened)
+    assert picture_problem(picture) == ("", "")

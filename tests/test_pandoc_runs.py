@@ -157,3 +157,6 @@ def test_a_source_loaded_again_unchanged_is_not_parsed_again(
     assert project.load(parsed).briefing(first.stem).title == "Synthetic briefing 1"
     assert project.load(parsed).briefing(second.stem).title == "Synthetic briefing 2"
     assert read == [first.name]  # the others were never parsed again
+    second.unlink()
+    project.load(parsed)
+    assert second not in parsed.kept  # a source gone is forgotten

@@ -106,7 +106,18 @@ def picture_problem(path: Path) -> tuple[str, str]:
     # does both at every save: a picture decoded once is not decoded again while it is the
     # same file.
     identity = file_identity(path)
-    return decoded_problem(path) if identity is None else kept_problem(path, identity)
+    try:
+        return decoded_problem(path) if identity is None else kept_problem(path, identity)
+    except UnreadableNow:  # not kept: the next build, or the preview's next save, tries again
+        return UNREADABLE
+
+
+UNREADABLE = ("cannot be read as a picture", "export it again as PNG")
+
+
+class UnreadableNow(Exception):
+    """The system could not read the file this time (no file handle left, a disk error):
+    no verdict on the picture."""
 
 
 @lru_cache(maxsize=4096)
@@ -128,8 +139,12 @@ def decoded_problem(path: Path) -> tuple[str, str]:
                         f"and {MAX_PIXELS // 1_000_000} million in all",
                     )
                 picture.load()  # decodes it: a file that is only a signature fails here
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        return "cannot be read as a picture", "export it again as PNG"
+    except OSError as exc:
+        if exc.errno is not None:  # the system's error; Pillow's own have none
+            raise UnreadableNow from exc
+        return UNREADABLE
+    except (SyntaxError, ValueError, Image.DecompressionBombError):
+        return UNREADABLE
     return "", ""
 
 
