@@ -53,6 +53,11 @@ class Project:
         """
         return self.root / "build" / ".cache"
 
+    def refuse_tracked_cache(self) -> None:
+        """`refuse_tracked_outputs`, where there is a build cache to trust or not."""
+        if self.cache_dir.is_dir():
+            self.refuse_tracked_outputs()
+
     def refuse_tracked_outputs(self) -> None:
         """Raise `SourceErrors` naming each file under build/ that git tracks, or saying that
         git could not tell.
@@ -104,8 +109,7 @@ class Project:
         """The validated catalogue; raises `SourceErrors` listing every problem, and refuses
         a build cache that a commit brought (see `refuse_tracked_outputs`). `parsed`: the
         sources an earlier load parsed (see `Parsed`)."""
-        if self.cache_dir.is_dir():
-            self.refuse_tracked_outputs()
+        self.refuse_tracked_cache()
         return load_catalogue(
             self.sources(), self.images, base=self.root, cache=self.markdown_cache, parsed=parsed
         )
@@ -119,6 +123,7 @@ class Project:
         """
         given = {f.resolve() for f in files}
         context = [f for f in self.sources() if f.resolve() not in given]
+        self.refuse_tracked_cache()  # its answers would pass what `build` refuses
         try:
             return load_catalogue(
                 [*files, *context], self.images, base=self.root, cache=self.markdown_cache

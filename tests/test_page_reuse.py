@@ -191,6 +191,15 @@ def test_a_build_refuses_outputs_that_arrive_in_a_commit(tmp_path: Path) -> None
     assert not (project / "site").exists()
 
 
+def test_check_refuses_outputs_that_arrive_in_a_commit(tmp_path: Path) -> None:
+    """pandoc's answers kept in a committed cache could pass a text that `build` refuses."""
+    project = planted_project(tmp_path)
+    command = [sys.executable, str(ROOT / "build.py"), "--root", str(project), "check"]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == f"build/{REFUSED}"
+
+
 def test_outputs_in_a_commit_are_refused_whatever_git_is_told(tmp_path: Path) -> None:
     """Another index or repository named in the environment, as a hook has, and a folder
     named in other letters, which some file systems take for build/, are refused too."""
