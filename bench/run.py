@@ -37,7 +37,9 @@ from weasyprint import __version__ as WEASYPRINT
 
 from bench.generate import generate
 from bench.preview import preview_seconds
+from insight.catalogue import Catalogue
 from insight.edition import Edition
+from insight.errors import SourceErrors
 from insight.pdf.document import briefing_html
 from insight.pdf.render import pdf_bytes
 from insight.project import Project
@@ -296,7 +298,7 @@ def peer_build(project: Path) -> tuple[Run, int]:
 def weasyprint_floor(project: Path) -> float:
     """Seconds WeasyPrint takes for every briefing's final HTML, one after another in
     this process, after one untimed document to load fonts and caches."""
-    catalogue = Project(project).load()
+    catalogue = loaded(project)
     images = project / "briefings" / "images"
     documents = [briefing_html(catalogue, b) for b in catalogue.briefings]
     pdf_bytes(documents[0], images=images)
@@ -319,7 +321,7 @@ def mkdocs_floor(project: Path) -> float:
     docs = plain / "docs"
     shutil.copytree(project / "docs", docs)
     config = load_config(config_file=str(project / "mkdocs.yml"))
-    catalogue = released(Project(project).load(), now())
+    catalogue = released(loaded(project), now())
     settings = Settings(Edition.subscriber, config.site_name, use_directory_urls=True)
     written = [p.relative_to(docs).as_posix() for p in docs.rglob("*") if p.is_file()]
     for made in generate_site(Project(project), catalogue, settings, written).files:
@@ -345,6 +347,15 @@ def mkdocs_floor(project: Path) -> float:
     start = time.perf_counter()
     mkdocs(settings_file, {})
     return time.perf_counter() - start
+
+
+def loaded(project: Path) -> Catalogue:
+    """The generated catalogue; a benchmark whose catalogue does not load says why."""
+    try:
+        return Project(project).load()
+    except SourceErrors as exc:
+        lines = ["the generated catalogue has errors:", *map(str, exc.errors)]
+        raise SystemExit("\n".join(lines)) from None
 
 
 def mkdocs(config: Path, env: dict[str, str]) -> None:
