@@ -6,7 +6,8 @@ For each N, in one run: the floor (WeasyPrint alone on the same final HTML, summ
 divided by the jobs, plus a plain `mkdocs build` of the same pages), the peer (mkdocs-to-pdf
 over the same pages, from bench/requirements.txt), a cold build, a warm rebuild after
 editing one briefing, and the wall time, CPU time and peak memory of each.
---rounds R: the peer and the cold build R times each, in turn (default 2); the best of each.
+--rounds R: the peer and the cold build R times each, in turn, then R warm rebuilds
+(default 2); the best of each.
 --preview-at N: seconds from saving an edit until `build.py serve` serves it, at N.
 --memory-at N: the peak memory of a cold build at 50 and at N briefings.
 With neither and no N, the N are 5, 50 and 200.
@@ -241,8 +242,9 @@ def cold_peak(count: int, jobs: int, work: Path) -> int:
 
 def measure(count: int, jobs: int, work: Path, rounds: int = 1) -> Result:
     """The floor, then `rounds` of (the peer, a cold build) in turn, each side's best taken,
-    then a warm rebuild: the machine's speed drifts, and by as much as a third in minutes,
-    so alternating rounds compare the two at the same times."""
+    then `rounds` warm rebuilds, each after an edit of its own, the best taken: the
+    machine's speed drifts, and by as much as a third in minutes, so alternating rounds
+    compare the two at the same times."""
     project = generate(work / f"n{count}", count)
     log(f"N={count}: floor")
     floor_pdfs = weasyprint_floor(project) / jobs
@@ -259,9 +261,12 @@ def measure(count: int, jobs: int, work: Path, rounds: int = 1) -> Result:
     peer, peer_pages = best([run for run, _ in peers]), peers[0][1]
     cold = best(colds)
     pages = sum(len(PdfReader(pdf).pages) for pdf in (project / "build" / "pdf").glob("*.pdf"))
-    edit_one_briefing(project)
-    log(f"N={count}: warm rebuild")
-    warm = timed_build(project, jobs)
+    warms = []
+    for number in range(1, rounds + 1):
+        edit_one_briefing(project)  # a new edit each time, so that one PDF is made again
+        log(f"N={count}: warm rebuild (round {number} of {rounds})")
+        warms.append(timed_build(project, jobs))
+    warm = best(warms)
     return Result(
         *(count, jobs, floor_pdfs, floor_site, cold.wall, warm.wall, cold.peak, warm.peak),
         *(cold.cpu, pages, peer, peer_pages),
