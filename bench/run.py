@@ -467,10 +467,23 @@ def write_results(name: str, text: str, jobs: int | None) -> None:
         + [
             f"Python {sys.version.split()[0]}",
             f"WeasyPrint {WEASYPRINT}",
-            time.strftime("%Y-%m-%d"),
+            # When: with several runs a day, which run a table comes from.
+            time.strftime("%Y-%m-%d %H:%M %Z"),
+            f"commit {commit()}",
         ]
     )
     README.write_text(f"{before}{start}\n{machine}\n\n{text}\n{end}{after}", encoding="utf-8")
+
+
+def commit() -> str:
+    """The commit measured, marked when the working tree differs from it."""
+    head = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "-C", str(REPO), "diff", "--quiet", "HEAD", "--", "insight", "build.py"]
+    ).returncode
+    return f"{head or 'unknown'}{' with changes' if dirty else ''}"
 
 
 def log(message: str) -> None:
