@@ -248,17 +248,19 @@ def test_the_exit_statuses_are_documented_in_help() -> None:
 # Stopped or killed: the PDF workers end with the build, nothing half-written is kept.
 
 
-def children(pid: int) -> list[int]:
-    """The processes whose parent is `pid`, from /proc."""
-    found = []
+def process_states() -> Iterator[tuple[int, list[str]]]:
+    """Each process's pid and the fields of its /proc stat after its name: state, parent,
+    process group..."""
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            yield int(stat.parent.name), stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid`."""
+    return [child for child, fields in process_states() if int(fields[1]) == pid]
 
 
 def running(pid: int) -> bool:
@@ -344,16 +346,12 @@ def test_ctrl_c_while_the_site_is_built_leaves_the_site_as_it_was(project: Path)
 
 
 def in_group(group: int) -> list[int]:
-    """The live processes of process group `group`, from /proc."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == group and fields[0] != "Z":
-            found.append(int(stat.parent.name))
-    return found
+    """The live processes of process group `group`."""
+    return [
+        member
+        for member, fields in process_states()
+        if int(fields[2]) == group and fields[0] != "Z"
+    ]
 
 
 def started_build(project: Path) -> subprocess.Popen[str]:
