@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -40,7 +40,14 @@ from insight.errors import SourceErrors
 from insight.project import Project
 from insight.release import released
 from insight.site.siteurl import override_problem
-from tests.browsing import CHROMIUM, chromium, confined_page, needs_chromium, served
+from tests.browsing import (
+    CHROMIUM,
+    QuietServer,
+    chromium,
+    confined_page,
+    needs_chromium,
+    served,
+)
 from tests.conftest import ROOT
 from tests.support import Elements
 from tests.test_accessibility import AXE, WIDTHS, audit
@@ -203,9 +210,7 @@ class SubPathHandler(SimpleHTTPRequestHandler):
 
 @contextmanager
 def served_under_path(folder: Path) -> Iterator[str]:
-    server = ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(SubPathHandler, directory=str(folder))
-    )
+    server = QuietServer(("127.0.0.1", 0), functools.partial(SubPathHandler, directory=str(folder)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_port}{PATH}"
