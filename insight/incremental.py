@@ -8,6 +8,7 @@ stored key equals the key computed now is up to date and is left untouched.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import re
@@ -15,10 +16,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
-from functools import cache
+from functools import cache, lru_cache
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from insight.faults import located
 
@@ -195,3 +196,22 @@ def file_identity(path: Path) -> tuple[int, ...] | None:
 
 
 SETTLED_NS = 1_000_000_000
+
+T = TypeVar("T")
+
+
+def kept_while_unchanged(read: Callable[[Path], T]) -> Callable[[Path], T]:
+    """`read(path)`, kept while the file is the same one (see `file_identity`): for what a
+    build, and a preview at every save, asks of the same file again and again. What it
+    raises is not kept."""
+
+    @lru_cache(maxsize=4096)
+    def kept(path: Path, identity: tuple[int, ...]) -> T:
+        return read(path)
+
+    @functools.wraps(read)
+    def reading(path: Path) -> T:
+        identity = file_identity(path)
+        return read(path) if identity is None else kept(path, identity)
+
+    return reading

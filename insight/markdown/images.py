@@ -14,13 +14,12 @@ import os
 import re
 import stat
 import warnings
-from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
 from PIL import Image
 
-from insight.incremental import file_identity
+from insight.incremental import kept_while_unchanged
 
 FOLDER = "images"
 """The first part of every image target: the folder beside the sources."""
@@ -102,12 +101,8 @@ def file_problem(name: str, images: Path) -> tuple[str, str]:
 def picture_problem(path: Path) -> tuple[str, str]:
     """What keeps a file with the right signature from being a picture the PDF can print:
     too many pixels to decode within bounded memory, or data that does not decode."""
-    # Every text naming it asks, in loading and again in making the site, and the preview
-    # does both at every save: a picture decoded once is not decoded again while it is the
-    # same file.
-    identity = file_identity(path)
     try:
-        return decoded_problem(path) if identity is None else kept_problem(path, identity)
+        return decoded_problem(path)
     except UnreadableNow:  # not kept: the next build, or the preview's next save, tries again
         return UNREADABLE
 
@@ -120,11 +115,9 @@ class UnreadableNow(Exception):
     no verdict on the picture."""
 
 
-@lru_cache(maxsize=4096)
-def kept_problem(path: Path, identity: tuple[int, ...]) -> tuple[str, str]:
-    return decoded_problem(path)
-
-
+# Every text naming it asks, in loading and again in making the site, and the preview does
+# both at every save.
+@kept_while_unchanged
 def decoded_problem(path: Path) -> tuple[str, str]:
     try:
         with warnings.catch_warnings():

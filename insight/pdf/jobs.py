@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from insight.catalogue import Catalogue, Source
+from insight.catalogue import Catalogue, Source, saved_last_first
 from insight.errors import SourceError, SourceErrors
 from insight.incremental import Stamp, discard_leftovers
 from insight.model import Briefing
@@ -123,7 +123,7 @@ def stale_jobs(project: Project, catalogue: Catalogue, wanted: list[str]) -> Ite
     an edit, the one document to render is found before the keys of the others."""
 
     def saved(briefing_id: str) -> int:
-        return -source_of(catalogue, catalogue.briefing(briefing_id)).path.stat().st_mtime_ns
+        return saved_last_first(source_of(catalogue, catalogue.briefing(briefing_id)).path)
 
     for briefing_id in sorted(wanted, key=saved):
         job = print_job(project, catalogue, briefing_id)

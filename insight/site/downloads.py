@@ -4,12 +4,11 @@ as GOV.UK describes attachments ("PDF, 84 KB, 10 pages")."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import pikepdf
 
-from insight.incremental import file_identity
+from insight.incremental import kept_while_unchanged
 
 
 @dataclass(frozen=True)
@@ -23,21 +22,11 @@ class Facts:
         return f"{self.format}, {self.size}, {pages}"
 
 
+# Every site build asks of every PDF, and the preview builds the site at every save.
+@kept_while_unchanged
 def pdf_facts(path: Path) -> Facts | None:
     """The facts of a built PDF, read from the file itself; None for a file that is no PDF,
     which is then not offered (`build.py build` renders it again: see insight.incremental)."""
-    # Every site build asks of every PDF, and the preview builds the site at every save: a
-    # file read once is not read again while it is the same file.
-    identity = file_identity(path)
-    return read_facts(path) if identity is None else kept_facts(path, identity)
-
-
-@lru_cache(maxsize=4096)
-def kept_facts(path: Path, identity: tuple[int, ...]) -> Facts | None:
-    return read_facts(path)
-
-
-def read_facts(path: Path) -> Facts | None:
     size = path.stat().st_size
     # Without recovery, as a viewer would: a file qpdf could only piece together is not offered.
     try:
