@@ -41,6 +41,7 @@ from bench.preview import preview_seconds
 from insight.catalogue import Catalogue
 from insight.edition import Edition
 from insight.errors import SourceErrors
+from insight.look import look_of_catalogue
 from insight.pdf.document import briefing_html
 from insight.pdf.render import pdf_bytes
 from insight.project import Project
@@ -306,11 +307,12 @@ def weasyprint_floor(project: Path) -> float:
     catalogue = loaded(project)
     images = project / "briefings" / "images"
     documents = [briefing_html(catalogue, b) for b in catalogue.briefings]
-    pdf_bytes(documents[0], images=images)
+    colours = look_of_catalogue(catalogue).variables("print")
+    pdf_bytes(documents[0], images=images, variables=colours)
     total = 0.0
     for html in documents:
         start = time.perf_counter()
-        pdf_bytes(html, images=images)
+        pdf_bytes(html, images=images, variables=colours)
         total += time.perf_counter() - start
     return total
 

@@ -106,12 +106,17 @@ class Look:
         own = [self.root / "templates" / output] if self.root else []
         return [*(folder for folder in own if folder.is_dir()), OUR_TEMPLATES[output]]
 
+    def variables(self, output: Output) -> tuple[tuple[str, str], ...]:
+        """The variables `output`'s stylesheet uses (names without their dashes), with
+        their values from the brand."""
+        return tuple(
+            (variable, getattr(self.brand, kind)[name])
+            for variable, (kind, name) in VARIABLES[output].items()
+        )
+
     def stylesheet_variables(self, output: Output) -> str:
         """The `:root` block of the variables `output`'s stylesheet uses, from the brand."""
-        values = [
-            f"  --{variable}: {getattr(self.brand, kind)[name]};"
-            for variable, (kind, name) in VARIABLES[output].items()
-        ]
+        values = [f"  --{variable}: {value};" for variable, value in self.variables(output)]
         return ":root {\n" + "\n".join(values) + "\n}\n"
 
 

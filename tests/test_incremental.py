@@ -27,12 +27,15 @@ from insight import ASSETS
 from insight.builder import build_edition
 from insight.edition import Edition
 from insight.incremental import file_identity
+from insight.look import look_of
 from insight.pdf import key as pdf_key
 from insight.pdf.key import print_key
 from insight.project import Project
 from insight.site.publish import build_site
 from insight.sitestamp import site_key
 from tests.support import site_files
+
+OURS = look_of(None).variables("print")  # our brand's colours
 
 ROOT = Path(__file__).resolve().parent.parent
 EDITED = "synthetic-briefing-001"
@@ -240,28 +243,29 @@ def test_the_site_key_follows_docs_wherever_the_configuration_puts_them(tmp_path
     assert site_key(Project(project), Edition.subscriber) != key
 
 
-def test_a_print_key_follows_the_html_its_images_and_what_every_pdf_shares(
+def test_a_print_key_follows_the_html_the_colours_its_images_and_what_every_pdf_shares(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     images = tmp_path / "images"
     images.mkdir()
     (images / "chart.png").write_bytes(b"one")
     html = '<p>Text</p><img src="images/chart.png" alt="A chart">'
-    key = print_key(html, images)
-    assert print_key(html, images) == key
-    assert print_key(html.replace("Text", "Texts"), images) != key
+    key = print_key(html, images, OURS)
+    assert print_key(html, images, OURS) == key
+    assert print_key(html.replace("Text", "Texts"), images, OURS) != key
+    assert print_key(html, images, (*OURS[1:], ("brand", "#123456"))) != key
     (images / "chart.png").write_bytes(b"two")
-    assert print_key(html, images) != key
+    assert print_key(html, images, OURS) != key
     (images / "chart.png").write_bytes(b"one")
     # The shipped assets (fonts, logo) are read once per process, for every document alike.
     assets = shutil.copytree(ASSETS, tmp_path / "assets")
     monkeypatch.setattr(pdf_key, "ASSETS", assets)
     monkeypatch.setattr(pdf_key, "renderer", functools.cache(pdf_key.renderer.__wrapped__))
-    assert print_key(html, images) == key
+    assert print_key(html, images, OURS) == key
     font = next((assets / "fonts").glob("*.woff2"))
     font.write_bytes(font.read_bytes() + b"\0")
     pdf_key.renderer.cache_clear()
-    assert print_key(html, images) != key
+    assert print_key(html, images, OURS) != key
 
 
 def test_a_file_changed_in_the_last_second_is_not_told_apart_by_its_times(tmp_path: Path) -> None:

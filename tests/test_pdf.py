@@ -17,6 +17,7 @@ from insight import ASSETS
 from insight.catalogue import Catalogue, load_catalogue
 from insight.cli import main
 from insight.errors import SourceErrors
+from insight.look import look_of
 from insight.model import Briefing
 from insight.outputs import PDF
 from insight.pdf.document import briefing_html, contents, series_line
@@ -28,6 +29,7 @@ from insight.project import Project
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "pdf"
 EVERY_FEATURE = FIXTURES / "every-feature.yaml"
+OURS = look_of(None).variables("print")  # our brand's colours
 A4 = (595.28, 841.89)
 
 
@@ -426,7 +428,7 @@ def test_renderer_refuses_an_image_the_loader_and_the_sanitiser_missed(
     )
     out = tmp_path / "out.pdf"
     out.write_bytes(b"the previous build")
-    problem = render_file(html, EVERY_FEATURE.parent / "images", out)
+    problem = render_file(html, EVERY_FEATURE.parent / "images", out, OURS)
     assert problem is not None and f"refused to fetch '{image}'" in problem.message
     assert out.read_bytes() == b"the previous build"
     assert [p.name for p in tmp_path.iterdir()] == ["out.pdf"]
@@ -441,9 +443,12 @@ def test_an_image_smuggled_into_a_text_never_reaches_the_print_html(
     assert "/etc/passwd" not in briefing_html(smuggled, smuggled.briefings[0])
 
 
-def test_pdf_bytes_is_a_pure_function_of_html_and_assets(tmp_path: Path) -> None:
-    page = '<html lang="en-GB"><body><p>Hello</p></body></html>'
-    assert pdf_bytes(page, images=tmp_path) == pdf_bytes(page, images=tmp_path)
+def test_pdf_bytes_is_a_pure_function_of_html_colours_and_assets(tmp_path: Path) -> None:
+    page = '<html lang="en-GB"><body><h3>Hello</h3></body></html>'
+    once = pdf_bytes(page, images=tmp_path, variables=OURS)
+    assert pdf_bytes(page, images=tmp_path, variables=OURS) == once
+    recoloured = tuple((name, "#123456" if name == "brand" else v) for name, v in OURS)
+    assert pdf_bytes(page, images=tmp_path, variables=recoloured) != once
 
 
 def test_fonts_kept_decompressed_by_one_worker_print_the_same_bytes_in_the_next(
@@ -451,7 +456,8 @@ def test_fonts_kept_decompressed_by_one_worker_print_the_same_bytes_in_the_next(
 ) -> None:
     page = '<html lang="en-GB"><body><p>Hello <b>world</b> <i>again</i></p></body></html>'
     fonts = tmp_path / "fonts"
-    assert pdf_bytes(page, images=tmp_path, fonts=fonts) == pdf_bytes(page, images=tmp_path)
+    kept = pdf_bytes(page, images=tmp_path, variables=OURS, fonts=fonts)
+    assert kept == pdf_bytes(page, images=tmp_path, variables=OURS)
     assert len(list(fonts.glob("*.ttf"))) == len(list((ASSETS / "fonts").glob("*.woff2")))
 
 

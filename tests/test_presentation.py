@@ -15,7 +15,7 @@ import pytest
 from insight.catalogue import Catalogue
 from insight.changes import money
 from insight.edition import Edition, public_catalogue
-from insight.look import OUR_TEMPLATES, look_of
+from insight.look import OUR_TEMPLATES, look_of, look_of_catalogue
 from insight.model import Availability
 from insight.pdf.document import briefing_html
 from insight.pdf.render import pdf_bytes
@@ -218,7 +218,10 @@ def test_a_projects_brand_colour_reaches_the_site_css_and_the_pdf(
 
     html = briefing_html(marked, marked.briefing("zqidzq"))
     assert f"--brand: {PROJECT_PRIMARY};" in html
-    pdf = pikepdf.open(io.BytesIO(pdf_bytes(html, images=project / "briefings" / "images")))
+    colours = look_of_catalogue(marked).variables("print")
+    assert ("brand", PROJECT_PRIMARY) in colours
+    printed = pdf_bytes(html, images=project / "briefings" / "images", variables=colours)
+    pdf = pikepdf.open(io.BytesIO(printed))
     red, green, blue = (int(PROJECT_PRIMARY[i : i + 2], 16) / 255 for i in (1, 3, 5))
     fill = f"{red:.6g} {green:.6g} {blue:.6g} rg".encode()
     cover = b"".join(

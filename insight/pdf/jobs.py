@@ -1,8 +1,8 @@
 """The print jobs of a build: which PDFs are out of date, and their rendering, in worker
 processes, while the build goes on.
 
-`insight.pdf.render.pdf_bytes` is a pure function of the document's HTML and the
-served assets, so `rendering` keys each PDF on them, renders only the briefings whose
+`insight.pdf.render.pdf_bytes` is a pure function of the document's HTML, the brand's
+colours and the served assets, so `rendering` keys each PDF on them, renders only the briefings whose
 key changed, and renders those in a pool of processes, one document per core at a time.
 """
 
@@ -14,10 +14,12 @@ from concurrent.futures import as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from insight.catalogue import Catalogue, Source, saved_last_first
 from insight.errors import SourceError, SourceErrors
 from insight.incremental import Stamp, discard_leftovers
+from insight.look import look_of_catalogue
 from insight.model import Briefing
 from insight.pdf.document import briefing_html
 from insight.pdf.key import print_key
@@ -26,6 +28,9 @@ from insight.pdf.workers import deaf_workers, render_in_worker, worker_count, wo
 from insight.progress import progress_bar
 from insight.project import Project
 
+if TYPE_CHECKING:
+    from insight.pdf.style import Variables
+
 
 @dataclass(frozen=True)
 class PrintJob:
@@ -33,11 +38,17 @@ class PrintJob:
 
     source: Source
     html: str
+    variables: Variables
     images: Path
     out: Path
     stamp: Stamp
     key: str
     fonts: Path
+
+    @property
+    def arguments(self) -> tuple[str, Path, Path, Variables, Path]:
+        """What `render_in_worker` takes (and what pickles cheaply: not the source)."""
+        return self.html, self.images, self.out, self.variables, self.fonts
 
 
 @dataclass
@@ -88,10 +99,7 @@ def rendering(
             # In this process: a single document gains nothing from a pool.
             yield Rendering(
                 listed,
-                (
-                    (job, render_in_worker(job.html, job.images, job.out, job.fonts))
-                    for job in listed
-                ),
+                ((job, render_in_worker(*job.arguments)) for job in listed),
             )
             return
         found = iter(listed)
@@ -109,7 +117,7 @@ def rendering(
             for job in itertools.chain([first], found):
                 stale.append(job)
                 with deaf_workers():  # a submit may start a worker
-                    future = pool.submit(render_in_worker, job.html, job.images, job.out, job.fonts)
+                    future = pool.submit(render_in_worker, *job.arguments)
                 futures[future] = job
             yield Rendering(stale, ((futures[f], f.result()) for f in as_completed(futures)))
     except BaseException:
@@ -135,15 +143,19 @@ def stale_jobs(project: Project, catalogue: Catalogue, wanted: list[str]) -> Ite
 def print_job(project: Project, catalogue: Catalogue, briefing_id: str) -> PrintJob:
     briefing = catalogue.briefing(briefing_id)
     source = source_of(catalogue, briefing)
-    html = briefing_html(catalogue, briefing)
+    look = look_of_catalogue(catalogue)
+    html = briefing_html(catalogue, briefing, look)
+    variables = look.variables("print")
     images = images_of(source)
+    found = project.cache_dir / "pdf" / f"{briefing_id}.images.json"
     return PrintJob(
         source=source,
         html=html,
+        variables=variables,
         images=images,
         out=project.pdf_dir / f"{briefing_id}.pdf",
         stamp=Stamp(project.cache_dir / "pdf" / f"{briefing_id}.sha256"),
-        key=print_key(html, images, project.cache_dir / "pdf" / f"{briefing_id}.images.json"),
+        key=print_key(html, images, variables, found),
         fonts=project.cache_dir / "fonts",
     )
 
@@ -151,7 +163,9 @@ def print_job(project: Project, catalogue: Catalogue, briefing_id: str) -> Print
 def render_pdf(catalogue: Catalogue, briefing: Briefing, out_path: Path) -> None:
     """Render `briefing` to `out_path`, replacing it only once the new PDF is complete."""
     source = source_of(catalogue, briefing)
-    refused = render_in_worker(briefing_html(catalogue, briefing), images_of(source), out_path)
+    look = look_of_catalogue(catalogue)
+    html = briefing_html(catalogue, briefing, look)
+    refused = render_in_worker(html, images_of(source), out_path, look.variables("print"))
     if refused:
         raise SourceErrors([refusal(source, refused)])
 

@@ -1,9 +1,9 @@
 """The cache key of a PDF: a digest of everything its bytes depend on.
 
-That is the print HTML, where its images are (WeasyPrint names an embedded image
-after its URL), every file the renderer may fetch for it (the shipped fonts, the
-images the HTML refers to), the print package itself (code, stylesheet, template)
-and the versions of WeasyPrint and its PDF writer.
+That is the print HTML, the brand's colours, where its images are (WeasyPrint names an
+embedded image after its URL), every file the renderer may fetch for it (the shipped fonts,
+the images the HTML refers to), the print package itself (code, stylesheet, template) and
+the versions of WeasyPrint and its PDF writer.
 """
 
 from __future__ import annotations
@@ -11,21 +11,25 @@ from __future__ import annotations
 from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from insight import ASSETS
 from insight.incremental import cached_json, digest, file_parts, tree_files, versions
 from insight.pdf.served import ServedFiles
 
+if TYPE_CHECKING:
+    from insight.pdf.style import Variables
+
 PRINT_PACKAGE = Path(__file__).parent
 
 
-def print_key(html: str, images: Path, found: Path | None = None) -> str:
-    """The key of the PDF that `pdf_bytes(html, images=images)` makes. `found`: where the
-    images this document names are kept once found, so that a document unchanged since is
-    not parsed again (parsing is most of the time a key takes)."""
+def print_key(html: str, images: Path, variables: Variables, found: Path | None = None) -> str:
+    """The key of the PDF that `pdf_bytes(html, images=images, variables=variables)` makes.
+    `found`: where the images this document names are kept once found, so that a document
+    unchanged since is not parsed again (parsing is most of the time a key takes)."""
     folder = images.resolve()
-    document = digest([html, folder.as_uri()])
+    document = digest([html, folder.as_uri(), *(f"--{n}: {v}" for n, v in variables)])
     sources = cached_json(found, document, lambda: image_sources(html)) if found else None
     if not (isinstance(sources, list) and all(isinstance(s, str) for s in sources)):
         sources = image_sources(html)  # none kept, or a damaged entry

@@ -9,7 +9,7 @@ whose PDFs are up to date, or that renders them in workers, never loads WeasyPri
 from __future__ import annotations
 
 import hashlib
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 from weasyprint import CSS, HTML
@@ -19,6 +19,7 @@ from insight import ASSETS
 from insight.incremental import write_atomically
 from insight.pdf.fetch import AssetFetcher, FetchRefused
 from insight.pdf.limits import LAYOUT_MEMORY, LAYOUT_SECONDS, LayoutTimeout, Problem, time_limit
+from insight.pdf.style import Variables, resolved_stylesheet
 from insight.pdf.tagging import finish_tagging
 
 STYLESHEET = Path(__file__).parent / "print.css"
@@ -27,18 +28,20 @@ PDF_VARIANT = "pdf/ua-1"
 
 
 def render_file(
-    html: str, images: Path, out_path: Path, fonts: Path | None = None
+    html: str, images: Path, out_path: Path, variables: Variables, fonts: Path | None = None
 ) -> Problem | None:
     """Write the PDF of `html` to `out_path`; return what stopped the renderer, if anything
     the source caused: a file it may not fetch, or more time or memory than a document may take.
-    `fonts`: the build cache's folder of decompressed fonts (see `print_style`).
+    `variables`: the values of the print stylesheet's variables (Look.variables); `fonts`:
+    the build cache's folder of decompressed fonts (see `print_style`).
 
     Run in worker processes: it takes and returns only what pickles cheaply, and writes
     the PDF itself so that no document travels back to the parent.
     """
     try:
         with time_limit(LAYOUT_SECONDS):
-            write_atomically(out_path, pdf_bytes(html, images=images, fonts=fonts))
+            pdf = pdf_bytes(html, images=images, variables=variables, fonts=fonts)
+            write_atomically(out_path, pdf)
     except FetchRefused as exc:
         return Problem(
             f"the PDF renderer refused to fetch '{exc.url}'",
@@ -57,21 +60,25 @@ def render_file(
     return None
 
 
-@cache
-def print_style(fonts: Path | None = None) -> tuple[CSS, FontConfiguration]:
-    """The print stylesheet and the fonts its @font-face rules register (there, and only
-    there), made once per process: every font file is read and decompressed once, not once
-    a document; with `fonts`, a folder of the build cache, once per project, as decompressing
-    the WOFF2 files took a third of a worker's start. The stylesheet fetches from the shipped
-    assets alone."""
+# One brand a process, but a preview's may change while it runs.
+@lru_cache(maxsize=2)
+def print_style(variables: Variables, fonts: Path | None = None) -> tuple[CSS, FontConfiguration]:
+    """The print stylesheet, its variables replaced by their values (see insight.pdf.style),
+    and the fonts its @font-face rules register (there, and only there), made once per
+    process: every font file is read and decompressed once, not once a document; with
+    `fonts`, a folder of the build cache, once per project, as decompressing the WOFF2 files
+    took a third of a worker's start. The stylesheet fetches from the shipped assets alone."""
     config = FontConfiguration()
     fetcher = AssetFetcher([ASSETS], fonts=fonts)
-    return CSS(filename=STYLESHEET, url_fetcher=fetcher, font_config=config), config
+    css = resolved_stylesheet(STYLESHEET.read_text(encoding="utf-8"), variables)
+    sheet = CSS(string=css, base_url=str(STYLESHEET), url_fetcher=fetcher, font_config=config)
+    return sheet, config
 
 
-def pdf_bytes(html: str, *, images: Path, fonts: Path | None = None) -> bytes:
-    """The PDF of a print HTML document; the same HTML and assets give the same bytes."""
-    stylesheet, config = print_style(fonts)
+def pdf_bytes(html: str, *, images: Path, variables: Variables, fonts: Path | None = None) -> bytes:
+    """The PDF of a print HTML document in a brand's colours (`variables`); the same HTML,
+    variables and assets give the same bytes."""
+    stylesheet, config = print_style(variables, fonts)
     fetcher = AssetFetcher([ASSETS, images])
     document = HTML(
         string=html, base_url=images.resolve().parent.as_uri() + "/", url_fetcher=fetcher

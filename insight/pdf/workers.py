@@ -21,8 +21,12 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from insight.pdf.limits import Problem, limit_memory
+
+if TYPE_CHECKING:
+    from insight.pdf.style import Variables
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
@@ -190,10 +194,10 @@ def watch_parent(parent: int) -> None:
 
 
 def render_in_worker(
-    html: str, images: Path, out_path: Path, fonts: Path | None = None
+    html: str, images: Path, out_path: Path, variables: Variables, fonts: Path | None = None
 ) -> Problem | None:
     """`insight.pdf.render.render_file`, imported by the process that lays the PDF out (the
     build's own process imports it only when it renders a single document itself)."""
     from insight.pdf.render import render_file  # WeasyPrint: see insight.pdf.render
 
-    return render_file(html, images, out_path, fonts)
+    return render_file(html, images, out_path, variables, fonts)
