@@ -23,7 +23,7 @@ from insight.outputs import PDF
 from insight.pdf.document import briefing_html, contents, series_line
 from insight.pdf.fetch import AssetFetcher, FetchRefused, decompressed
 from insight.pdf.jobs import render_pdf
-from insight.pdf.render import pdf_bytes, render_file
+from insight.pdf.render import PRINT_LANGUAGE, pdf_bytes, render_file
 from insight.project import Project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -432,6 +432,13 @@ def test_renderer_refuses_an_image_the_loader_and_the_sanitiser_missed(
     assert problem is not None and f"refused to fetch '{image}'" in problem.message
     assert out.read_bytes() == b"the previous build"
     assert [p.name for p in tmp_path.iterdir()] == ["out.pdf"]
+
+
+def test_the_print_html_is_in_the_language_whose_hyphenation_workers_load_ahead(
+    fixture_catalogue: Catalogue,
+) -> None:
+    html = briefing_html(fixture_catalogue, fixture_catalogue.briefings[0])
+    assert f'<html lang="{PRINT_LANGUAGE}">' in html
 
 
 def test_an_image_smuggled_into_a_text_never_reaches_the_print_html(

@@ -1,5 +1,6 @@
-"""The PDF worker a build starts ahead, to load WeasyPrint while the catalogue loads: the
-documents go to it, and when none does it is killed at the end rather than waited for."""
+"""The PDF worker a build starts ahead, to load WeasyPrint (and the print language's
+hyphenation) while the catalogue loads: the documents go to it, and when none does it is
+killed at the end rather than waited for."""
 
 from __future__ import annotations
 
@@ -42,11 +43,19 @@ loading = [t for t in threading.enumerate() if t.name == "load-renderer"]
 print("returned while loading:", bool(loading) and loading[0].is_alive())
 loading[0].join()
 print("then loaded:", "weasyprint" in sys.modules and hasattr(sys.modules["weasyprint"], "HTML"))
+import pyphen
+from insight.pdf.render import PRINT_LANGUAGE
+patterns = pyphen.LANGUAGES[pyphen.language_fallback(PRINT_LANGUAGE)]
+print("with the print language's hyphenation:", patterns in pyphen.hdcache)
 """
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120
     )
-    assert result.stdout.splitlines() == ["returned while loading: True", "then loaded: True"]
+    assert result.stdout.splitlines() == [
+        "returned while loading: True",
+        "then loaded: True",
+        "with the print language's hyphenation: True",
+    ]
 
 
 def test_a_worker_ahead_that_nothing_was_sent_to_is_killed_at_the_end() -> None:

@@ -123,11 +123,11 @@ def workers_ahead(workers: int) -> Iterator[None]:
 
 
 def load_renderer() -> None:
-    """Import what lays PDFs out, in a thread of the worker, and return at once: the pool
-    then counts the worker as idle and sends it the first document (whose own import waits
-    for this one), where waiting for the import would have had the pool start a second
-    worker for it. Only the import: the build cache (and its fonts) is trusted only once
-    loading the catalogue has found that no commit brought it."""
+    """Import what lays PDFs out, and warm it up, in a thread of the worker, and return at
+    once: the pool then counts the worker as idle and sends it the first document (whose
+    own import waits for this one), where waiting for the import would have had the pool
+    start a second worker for it. Nothing from the project: the build cache (and its fonts)
+    is trusted only once loading the catalogue has found that no commit brought it."""
     threading.Thread(target=import_renderer, name="load-renderer").start()
 
 
@@ -135,7 +135,7 @@ def import_renderer() -> None:
     # A renderer that cannot be imported is reported by the first document that needs it,
     # as the build's own error; a build with every PDF up to date never needs it.
     with contextlib.suppress(Exception):
-        importlib.import_module("insight.pdf.render")
+        importlib.import_module("insight.pdf.render").warm_up()
 
 
 STOPPING = (signal.SIGINT, signal.SIGTERM)
