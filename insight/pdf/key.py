@@ -3,7 +3,8 @@
 That is the print HTML, the brand's colours, where its images are (WeasyPrint names an
 embedded image after its URL), every file the renderer may fetch for it (the shipped fonts,
 the images the HTML refers to), the print package itself (code, stylesheet, template) and
-the versions of WeasyPrint and its PDF writer.
+the versions of WeasyPrint, its PDF writer, the CSS parser that resolves the stylesheet and
+the hyphenation patterns.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def renderer() -> str:
     fonts again for each document was most of the time its key took."""
     return digest(
         [
-            *versions("weasyprint", "pydyf"),
+            *versions("weasyprint", "pydyf", "tinycss2", "pyphen"),
             *file_parts(tree_files(PRINT_PACKAGE), PRINT_PACKAGE),
             *file_parts(tree_files(ASSETS), ASSETS),
         ]

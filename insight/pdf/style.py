@@ -5,10 +5,12 @@ one place (see insight.look). WeasyPrint, though, works a var() out again for ev
 and property it appears on, and a shorthand holding one (`font: 600 8pt var(--sans)`) is
 parsed again each time: with the stylesheet's hundred or so, that was about a fourteenth of
 laying out a document. Replacing them once per process, before WeasyPrint parses the
-stylesheet, gives the same styles for less.
+stylesheet, gives the same PDF for less (tests/test_print_style.py compares the two).
 
-It reads the stylesheet as CSS tokens (tinycss2, the parser WeasyPrint itself uses), not
-as text, so a var() inside a comment or a string is left as it is.
+That holds while each variable has one value for the whole document: the stylesheet sets
+them in `:root` rules only, and a rule of another selector that sets one is refused. It
+reads the stylesheet as CSS tokens (tinycss2, the parser WeasyPrint itself uses), not as
+text, so a var() inside a comment or a string is left as it is.
 """
 
 from __future__ import annotations
@@ -36,26 +38,28 @@ HOLDERS = (QualifiedRule, AtRule, CurlyBracketsBlock, ParenthesesBlock, SquareBr
 DEPTH = 8
 
 
-class UnknownVariable(ValueError):
-    """The stylesheet uses a variable that neither it nor the brand gives a value."""
+class VariableError(ValueError):
+    """A variable the stylesheet uses or sets that cannot be replaced by one value."""
 
 
 def resolved_stylesheet(css: str, variables: Variables) -> str:
-    """`css` with each var(--name) replaced by the value of `--name`: the brand's
-    `variables`, then those the stylesheet's own `:root` rules set. A `:root` rule that
-    sets nothing else is dropped, as nothing refers to it any more."""
-    values = {name: trimmed(tinycss2.parse_component_value_list(v)) for name, v in variables}
-    kept = []
-    for rule in tinycss2.parse_stylesheet(css):
-        declarations = root_declarations(rule)
-        if declarations is None:
-            kept.append(rule)
-            continue
-        own = [d for d in declarations if d.type == "declaration" and d.name.startswith("--")]
-        values.update({d.name[2:]: trimmed(d.value) for d in own})
-        if len(own) < len(declarations):
-            kept.append(rule)
-    return tinycss2.serialize(substituted(kept, values, DEPTH))
+    """`css` with each var(--name) outside its `:root` rules replaced by the value of
+    `--name`: the brand's `variables`, or else the value the stylesheet's own `:root` rules
+    set. Those rules stay as they are, so that a project's print template may still use
+    the variables in a style of its own."""
+    rules = tinycss2.parse_stylesheet(css)
+    own = {
+        declaration.name[2:]: trimmed(declaration.value)
+        for rule in rules
+        for declaration in root_declarations(rule) or []
+        if declaration.type == "declaration" and declaration.name.startswith("--")
+    }
+    values = own | {name: trimmed(tinycss2.parse_component_value_list(v)) for name, v in variables}
+    resolved: list[Node] = []
+    for rule in rules:
+        is_root = root_declarations(rule) is not None
+        resolved.extend([rule] if is_root else substituted([rule], values, DEPTH))
+    return tinycss2.serialize(resolved)
 
 
 def root_declarations(rule: Node) -> list[Node] | None:
@@ -77,6 +81,10 @@ def substituted(nodes: Iterable[Node], values: Mapping[str, list[Node]], depth: 
         if isinstance(node, FunctionBlock) and node.lower_name == "var":
             result.extend(substituted(value_of(node, values, depth), values, depth - 1))
             continue
+        if isinstance(node, IdentToken) and node.value.startswith("--"):
+            # Set in a rule of its own, a variable's value would depend on the element,
+            # which one value in its place cannot.
+            raise VariableError(f"the print stylesheet sets {node.value} outside :root")
         if isinstance(node, HOLDERS) and node.content is not None:  # a rule ending in ';' has none
             node.content = substituted(node.content, values, depth)
         elif isinstance(node, FunctionBlock):
@@ -89,9 +97,9 @@ def value_of(var: FunctionBlock, values: Mapping[str, list[Node]], depth: int) -
     names = [token for token in var.arguments if isinstance(token, IdentToken)]
     name = names[0].value[2:] if names and names[0].value.startswith("--") else None
     if depth <= 0:
-        raise UnknownVariable(f"var(--{name}) is nested deeper than {DEPTH} variables")
+        raise VariableError(f"var(--{name}) is nested deeper than {DEPTH} variables")
     if name not in values:
-        raise UnknownVariable(
+        raise VariableError(
             f"the print stylesheet uses {tinycss2.serialize([var])}, which has no value"
         )
     return values[name]
