@@ -1,11 +1,9 @@
 #!/usr/bin/env python3
 """The one entry point: `python build.py --help` lists the commands."""
 
-import sys
-
 if __name__ == "__main__":
     # Imported here, not above: the PDF worker processes import this file, and need
     # only the renderer, not the whole command line with the site's tooling.
-    from insight.cli import main
+    from insight.cli import exit_at_once, main
 
-    sys.exit(main())
+    exit_at_once(main())

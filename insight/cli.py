@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import logging
 import os
 import shutil
@@ -15,6 +17,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 from insight.builder import build_edition
 from insight.catalogue import Catalogue
@@ -32,6 +35,21 @@ from insight.site.siteurl import ENVIRONMENT, override_problem
 from insight.spelling import WORDS_FILE, SourceWarning, spelling_warnings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def exit_at_once(code: int) -> NoReturn:
+    """End the process with `code` once its exit handlers have run (they end any PDF worker
+    and remove temporary folders), without freeing its objects one by one first: that took
+    0.2 to 0.3 s after every build, and the system takes the memory back at once. A thread
+    still at work is waited for, as at a normal exit."""
+    others = [t for t in threading.enumerate() if t is not threading.current_thread()]
+    if any(not thread.daemon for thread in others):
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a reader gone, a stream closed
+            stream.flush()
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -59,3 +61,27 @@ def test_the_build_writes_its_outputs_and_nothing_else(tmp_path: Path) -> None:
     result = run_build(tmp_path)
     assert result.returncode == 0, result.stderr
     assert inputs() == before
+
+
+EXITING = """
+import atexit, sys, threading, time
+from insight.cli import exit_at_once
+atexit.register(lambda: print("the exit handlers ran", file=sys.stderr))
+print("written, not yet flushed", end="")
+if sys.argv[1] == "a thread at work":
+    threading.Thread(target=lambda: (time.sleep(0.5), print(" and the thread's too"))).start()
+exit_at_once(3)
+"""
+
+
+@pytest.mark.parametrize("case", ["alone", "a thread at work"])
+def test_the_command_line_ends_with_its_code_its_output_whole_and_its_exit_handlers_run(
+    case: str,
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", EXITING, case], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 3
+    thread = " and the thread's too\n" if case == "a thread at work" else ""
+    assert result.stdout == "written, not yet flushed" + thread
+    assert result.stderr == "the exit handlers ran\n"
