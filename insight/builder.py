@@ -25,9 +25,6 @@ from insight.edition import Edition
 from insight.faults import during
 from insight.outputs import Download, Rendering, downloads_of
 from insight.project import Project
-from insight.site.publish import build_site
-from insight.site.siteurl import ENVIRONMENT
-from insight.sitestamp import build_site_if_changed
 
 
 @dataclass
@@ -56,6 +53,12 @@ def build_edition(
             with during(f"rendering the {download.name}s"):
                 context = download.start(project, catalogue, None, jobs, True)
                 started.append((download, rendering.enter_context(context)))
+        # The site's code (MkDocs) is imported once the downloads are under way: after an
+        # edit, the one PDF is then being laid out while it loads.
+        from insight.site.publish import build_site
+        from insight.site.siteurl import ENVIRONMENT
+        from insight.sitestamp import build_site_if_changed
+
         pending = {path: download for download, files in started for path in files.pending}
         # What the site will say of each, read before the site reads it.
         told = {path: facts_of(download, path) for path, download in pending.items()}

@@ -85,3 +85,14 @@ def test_the_command_line_ends_with_its_code_its_output_whole_and_its_exit_handl
     thread = " and the thread's too\n" if case == "a thread at work" else ""
     assert result.stdout == "written, not yet flushed" + thread
     assert result.stderr == "the exit handlers ran\n"
+
+
+def test_the_command_line_has_no_site_code_loaded_before_its_first_pdf_is_sent() -> None:
+    # MkDocs and the site's modules are imported once the PDFs are under way (0.2 s that
+    # an edit's one PDF would otherwise wait for).
+    probe = "import sys, insight.cli, insight.builder; print(sorted(m for m in sys.modules))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+    assert "'mkdocs" not in loaded
+    assert "'insight.site.publish'" not in loaded

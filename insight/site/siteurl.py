@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import re
 
-from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 
 from insight.edition import Edition
 
 ENVIRONMENT = "INSIGHT_SITE_URL"
-ADDRESS = c.URL(is_dir=True)
-"""An absolute http(s) address, given a trailing slash, as MkDocs's own site_url."""
 # The theme writes the address into every page's canonical link unescaped, so an allow-list:
 # a scheme, a host (and port), a path of safe characters; no query, fragment or credentials.
 SAFE_ADDRESS = re.compile(
@@ -39,8 +36,12 @@ def site_address(addresses: dict[str, str], edition: Edition, override: str | No
     """The edition's address: INSIGHT_SITE_URL when set (not empty), else mkdocs.yml's."""
     if not override:
         return addresses.get(edition.value)
+    # Imported only for an address to check: the command line asks before it builds.
+    from mkdocs.config import config_options
+
+    # An absolute http(s) address, given a trailing slash, as MkDocs's own site_url.
     try:
-        address = ADDRESS.validate(override.strip())
+        address = config_options.URL(is_dir=True).validate(override.strip())
     except Exception as exc:  # MkDocs's ValidationError: say which setting was wrong
         raise PluginError(
             f"{ENVIRONMENT}={override!r} is not a site address: {exc} "
