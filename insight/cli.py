@@ -47,9 +47,14 @@ def exit_at_once(code: int) -> NoReturn:
     if any(not thread.daemon for thread in others):
         sys.exit(code)
     atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # a reader gone, a stream closed
-            stream.flush()
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError) as exc:  # a full disk, a reader gone: the output is not whole
+        with contextlib.suppress(OSError, ValueError):
+            print(f"could not write the output: {exc}", file=sys.stderr)
+        code = code or 120  # as Python exits when it cannot flush its output
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.flush()
     os._exit(code)
 
 

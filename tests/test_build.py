@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -87,10 +88,34 @@ def test_the_command_line_ends_with_its_code_its_output_whole_and_its_exit_handl
     assert result.stderr == "the exit handlers ran\n"
 
 
-def test_the_command_line_has_no_site_code_loaded_before_its_first_pdf_is_sent() -> None:
+def test_output_that_cannot_be_written_is_a_failure_not_a_silent_success() -> None:
+    # Buffered, as a build's output is unless PYTHONUNBUFFERED says otherwise: it is written
+    # at the exit, to a disk that is full.
+    probe = "from insight.cli import exit_at_once\nprint('a line')\nexit_at_once(0)"
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-c", probe],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=buffered,
+            timeout=60,
+        )
+    assert result.returncode == 120
+    assert "could not write the output" in result.stderr
+
+
+def test_the_command_line_loads_no_site_code_before_a_build_has_sent_its_pdfs() -> None:
     # MkDocs and the site's modules are imported once the PDFs are under way (0.2 s that
-    # an edit's one PDF would otherwise wait for).
-    probe = "import sys, insight.cli, insight.builder; print(sorted(m for m in sys.modules))"
+    # an edit's one PDF would otherwise wait for): not by the command line, nor by the
+    # check of INSIGHT_SITE_URL when it is unset, nor by loading the catalogue.
+    probe = (
+        "import sys, insight.cli, insight.builder, insight.project\n"
+        "from insight.site.siteurl import override_problem\n"
+        "assert override_problem(None) is None\n"
+        "print(sorted(sys.modules))"
+    )
     loaded = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     ).stdout

@@ -108,8 +108,10 @@ def new_pool(workers: int) -> Iterator[Pool]:
     else:
         # Once the work sent is done, the workers are killed rather than waited for: each
         # took 0.15 s or so to tear WeasyPrint down, at the end of every build.
-        wait(started.pool.sent)
-        started.kill()
+        try:
+            wait(started.pool.sent)
+        finally:  # Ctrl-C meanwhile too
+            started.kill()
     finally:
         started.pool.shutdown(cancel_futures=True)  # after a failure, render nothing more
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 
-from mkdocs.exceptions import PluginError
-
 from insight.edition import Edition
 
 ENVIRONMENT = "INSIGHT_SITE_URL"
@@ -25,6 +23,10 @@ SAFE_ADDRESS = re.compile(
 def override_problem(override: str | None) -> str | None:
     """What is wrong with INSIGHT_SITE_URL's value, for the command line to say before it
     builds anything; None when it is unset or an address."""
+    if not override:
+        return None
+    from mkdocs.exceptions import PluginError
+
     try:
         site_address({}, Edition.public, override)
     except PluginError as exc:
@@ -38,6 +40,7 @@ def site_address(addresses: dict[str, str], edition: Edition, override: str | No
         return addresses.get(edition.value)
     # Imported only for an address to check: the command line asks before it builds.
     from mkdocs.config import config_options
+    from mkdocs.exceptions import PluginError
 
     # An absolute http(s) address, given a trailing slash, as MkDocs's own site_url.
     try:
