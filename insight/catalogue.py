@@ -230,7 +230,7 @@ def source_of(path: Path, data: Any, locator: Locator) -> Source:
 
 def display_path(path: Path, base: Path | None) -> str:
     base = (base or Path.cwd()).resolve()
-    resolved = path.resolve()
+    resolved = path.parent.resolve() / path.name  # a link is named as itself, not its target
     return str(resolved.relative_to(base)) if resolved.is_relative_to(base) else str(path)
 
 

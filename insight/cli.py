@@ -294,7 +294,7 @@ def run_check(project: Project, args: argparse.Namespace) -> int:
     from insight.spelling import WORDS_FILE, spelling_warnings
 
     files = args.files or project.sources()
-    missing = [f for f in files if not f.is_file()]
+    missing = [f for f in files if not os.path.lexists(f)]  # the rest: see read_source
     if missing:
         report([SourceError(str(f), 1, 1, "no such file") for f in missing], args.format)
         return 1

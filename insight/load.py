@@ -12,7 +12,10 @@ and every problem becomes a `SourceError` at its own line and column.
 from __future__ import annotations
 
 import bisect
+import errno
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -79,17 +82,34 @@ def load_file(path: Path, display: str, raw: bytes | None = None) -> tuple[Any, 
 
 
 def read_source(path: Path, display: str) -> bytes:
-    """The bytes of `path`, unless it is larger than a source may be."""
-    if path.stat().st_size > MAX_BYTES:
-        size = path.stat().st_size / 1_000_000
+    """The bytes of `path`: a regular file of at most MAX_BYTES, and not a symbolic link.
+
+    A link could name any file of the machine, whose first line an error would then
+    print, or a device or a pipe that never ends; a file is read no further than the bound,
+    so one that grows while it is read cannot get past it.
+    """
+    locator = Locator(display)
+    try:
+        # Not following a link, and not waiting for a pipe to be written to.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise  # a fault of the machine, which the command line reports as one
         raise SourceErrors(
-            [
-                Locator(display).error(
-                    (), f"file is {size:.1f} MB; a briefing source may be at most 1 MB"
-                )
-            ]
+            [locator.error((), "is a symbolic link", "put the source itself in briefings/")]
+        ) from None
+    found = os.fstat(descriptor)
+    if not stat.S_ISREG(found.st_mode):
+        os.close(descriptor)
+        raise SourceErrors([locator.error((), "is not a regular file")])
+    with os.fdopen(descriptor, "rb") as file:
+        raw = file.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        size = max(found.st_size, len(raw)) / 1_000_000
+        raise SourceErrors(
+            [locator.error((), f"file is {size:.1f} MB; a briefing source may be at most 1 MB")]
         )
-    return path.read_bytes()
+    return raw
 
 
 def decode(raw: bytes, locator: Locator) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -82,6 +84,28 @@ def test_a_huge_file_is_refused_before_it_is_parsed(
     code, _, err = check(huge, capsys=capsys)
     assert code == 1
     assert re.match(rf"{re.escape(str(huge))}:1:1: error: file is 20\.0 MB", err)
+
+
+@pytest.mark.parametrize(
+    ("made", "message"),
+    [
+        # A link could name any file of the machine, whose first line an error would print.
+        (lambda path: path.symlink_to("/etc/passwd"), "is a symbolic link"),
+        (lambda path: path.symlink_to("/dev/zero"), "is a symbolic link"),  # never ends
+        (os.mkfifo, "is not a regular file"),  # would wait for a writer for ever
+        (lambda path: path.mkdir(), "is not a regular file"),
+    ],
+    ids=["link-to-a-file-elsewhere", "link-to-a-device", "pipe", "folder"],
+)
+def test_a_source_that_is_no_file_of_its_own_is_refused_unread(
+    made: Callable[[Path], object], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "strange.yaml"
+    made(source)
+    code, _, err = check(source, capsys=capsys)
+    assert code == 1
+    assert err.startswith(f"{source}:1:1: error: {message}")
+    assert "root:" not in err
 
 
 def test_errors_of_several_files_are_reported_together(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,8 +2,9 @@
 processes, while the build goes on.
 
 `insight.pdf.render.pdf_bytes` is a pure function of the document's HTML, the brand's
-colours and the served assets, so `rendering` keys each PDF on them, renders only the briefings whose
-key changed, and renders those in a pool of processes, one document per core at a time.
+colours and the served assets, so `rendering` keys each PDF on them, renders only the
+briefings whose key changed, and renders those in a pool of processes, one document per
+core at a time.
 """
 
 from __future__ import annotations

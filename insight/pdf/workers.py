@@ -43,7 +43,6 @@ def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     Inside `workers_ahead(workers)`, the pool it started."""
     if AHEAD and AHEAD[-1].workers == workers:
         ahead = AHEAD[-1]
-        ahead.used = True
         try:
             yield ahead.pool
         except BaseException:
@@ -73,7 +72,6 @@ class Pool:
     workers: int
     before: set[multiprocessing.process.BaseProcess]
     """The processes this one had started before the pool, which are not the pool's."""
-    used: bool = False
 
     def kill(self) -> None:
         for worker in set(multiprocessing.active_children()) - self.before:
@@ -120,10 +118,10 @@ def new_pool(workers: int) -> Iterator[Pool]:
 def workers_ahead(workers: int) -> Iterator[None]:
     """Start a worker now, to load WeasyPrint while this process loads the catalogue and
     works out which PDFs are out of date: after an edit, the one document then starts at
-    once instead of a second later. `worker_pool(workers)` in this block is this pool; if
-    none was asked for (every PDF was up to date), its worker is killed at the end rather
-    than waited for, as all it did was import. Where no worker can be started now, none
-    is: the sources are checked all the same, and a pool asked for later says what failed."""
+    once instead of a second later. `worker_pool(workers)` in this block is this pool; at
+    the end its worker is killed, as every pool's is (see `new_pool`), whether or not it
+    was sent a document. Where no worker can be started now, none is: the sources are
+    checked all the same, and a pool asked for later says what failed."""
     with ExitStack() as started:
         try:
             ahead = started.enter_context(new_pool(workers))
@@ -138,8 +136,6 @@ def workers_ahead(workers: int) -> Iterator[None]:
             yield
         finally:
             AHEAD.remove(ahead)
-            if not ahead.used:
-                ahead.kill()
 
 
 def load_renderer() -> None:
