@@ -105,20 +105,38 @@ class Stopped(BaseException):
 
 @contextmanager
 def stopping_on_signals() -> Iterator[None]:
-    """SIGTERM raises `Stopped` while the command runs (in the main thread, where a handler
-    can be set; main() may also be called from elsewhere, as the tests do)."""
+    """Ctrl-C raises KeyboardInterrupt and SIGTERM `Stopped` while the command runs (in the
+    main thread, where a handler can be set; main() may also be called from elsewhere, as
+    the tests do). A signal that lands in a finaliser or a weak reference's callback has its
+    exception reported and dropped by Python, so one that was received but did not stop the
+    command stops it at the end: a build asked to stop never exits 0."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    received: list[int] = []
 
     def stop(signum: int, frame: object) -> None:
-        raise Stopped(signum)
+        received.append(signum)
+        raise KeyboardInterrupt if signum == signal.SIGINT else Stopped(signum)
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    def report_unraisable(unraisable: sys.UnraisableHookArgs) -> None:
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt | Stopped):
+            sys.__unraisablehook__(unraisable)
+
+    previous = {
+        signum: signal.signal(signum, stop)
+        for signum in (signal.SIGINT, signal.SIGTERM)
+        if signal.getsignal(signum) is not signal.SIG_IGN  # as a job started in the background
+    }
+    previous_hook, sys.unraisablehook = sys.unraisablehook, report_unraisable
     try:
         yield
+        if received:
+            stop(received[0], None)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        sys.unraisablehook = previous_hook
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def machine_fault(exc: OSError | BrokenProcessPool, project: Project) -> str:

@@ -378,6 +378,37 @@ def test_ctrl_c_while_the_worker_started_ahead_loads_ends_it_quietly(project: Pa
     assert leftovers(project) == []
 
 
+SWALLOWED = """
+import gc, os, signal, sys
+from insight.cli import stopping_on_signals
+
+class Finalised:
+    def __del__(self):  # as a subprocess's is: where Python reports an exception and drops it
+        os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+        sum(range(1000))  # bytecode, where the handler runs
+
+try:
+    with stopping_on_signals():
+        Finalised()
+        gc.collect()
+        print("the command went on to its end")
+except BaseException as exc:
+    print("stopped by", type(exc).__name__)
+"""
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
+def test_a_stop_that_lands_in_a_finaliser_still_stops_the_command(signal_name: str) -> None:
+    # Python drops an exception raised in a finaliser, so Ctrl-C once landed in a pipe's
+    # and the build went on to exit 0: the command now stops when it would have ended.
+    result = subprocess.run(
+        [sys.executable, "-c", SWALLOWED, signal_name], capture_output=True, text=True, timeout=60
+    )
+    stopped = "KeyboardInterrupt" if signal_name == "SIGINT" else "Stopped"
+    assert result.stdout.splitlines() == ["the command went on to its end", f"stopped by {stopped}"]
+    assert result.stderr == ""  # the dropped exception is not reported as if it were a fault
+
+
 def test_a_build_with_nothing_to_render_leaves_no_worker_behind(project: Path) -> None:
     assert build(project).returncode == 0  # up to date, whatever the tests before left
     up_to_date = started_build(project)
