@@ -330,6 +330,67 @@ def test_a_draft_in_the_preview_stays_in_its_search_index(
     assert "drafts/wip/" in {entry["location"] for entry in index["docs"]}
 
 
+def folders(site: Path) -> set[str]:
+    return {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_dir()}
+
+
+def test_a_preview_rebuilds_into_its_site_the_one_an_empty_folder_gets(
+    project: Path, tmp_path: Path
+) -> None:
+    """The server rebuilds into the folder it serves: the pages of a briefing gone go
+    with their folders, and the theme's files stay as they were copied."""
+    site, url = tmp_path / "site", "http://127.0.0.1:8000/"
+    rebuild = builder(Project(project), Edition.subscriber, site, url)
+    rebuild()
+    [theme_file] = (site / "assets" / "javascripts").glob("bundle.*.min.js")
+    copied = theme_file.stat()
+    (project / "briefings" / "synthetic-briefing-003.yaml").unlink()
+    edit(project, lambda data: data.update(summary=data["summary"] + " One sentence more."))
+    rebuild()
+    fresh = tmp_path / "fresh"
+    builder(Project(project), Edition.subscriber, fresh, url)()
+    assert site_files(site) == site_files(fresh)
+    assert folders(site) == folders(fresh)
+    assert not (site / "briefings" / "synthetic-briefing-003").exists()
+    assert (theme_file.stat().st_ino, theme_file.stat().st_mtime_ns) == (
+        copied.st_ino,
+        copied.st_mtime_ns,
+    )
+
+
+def test_a_file_of_docs_moved_in_over_a_theme_file_is_what_the_preview_serves(
+    project: Path, tmp_path: Path
+) -> None:
+    """Moved in, a file keeps its time, older than the theme's copy in the site."""
+    site = tmp_path / "site"
+    rebuild = builder(Project(project), Edition.subscriber, site, "http://127.0.0.1:8000/")
+    rebuild()
+    ours = project / "docs" / "assets" / "images" / "favicon.png"
+    ours.parent.mkdir(parents=True, exist_ok=True)
+    ours.write_bytes(b"\x89PNG our own icon")
+    os.utime(ours, (946684800, 946684800))  # 2000-01-01
+    rebuild()
+    assert (site / "assets" / "images" / "favicon.png").read_bytes() == ours.read_bytes()
+
+
+def test_after_a_failed_preview_the_next_build_is_whole_again(
+    project: Path, tmp_path: Path
+) -> None:
+    site, url = tmp_path / "site", "http://127.0.0.1:8000/"
+    rebuild = builder(Project(project), Edition.subscriber, site, url)
+    rebuild()
+    source = project / "briefings" / f"{EDITED}.yaml"
+    whole = source.read_text(encoding="utf-8")
+    source.write_text(whole.replace("title:", "titel:", 1), encoding="utf-8")
+    rebuild()
+    assert "problem(s) to fix" in (site / "index.html").read_text(encoding="utf-8")
+    source.write_text(whole, encoding="utf-8")
+    rebuild()
+    fresh = tmp_path / "fresh"
+    builder(Project(project), Edition.subscriber, fresh, url)()
+    assert site_files(site) == site_files(fresh)
+
+
 def test_code_named_in_the_configuration_is_known_by_its_source(tmp_path: Path) -> None:
     """A formatter named with !!python/name: in mkdocs.yml is part of every page's key, by
     its name and the file it is in, so that changing it makes the pages again."""

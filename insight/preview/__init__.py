@@ -19,6 +19,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from mkdocs.config import load_config
+from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.livereload import LiveReloadServer
 from mkdocs.utils import clean_directory
 
@@ -27,7 +28,12 @@ from insight.edition import Edition
 from insight.errors import SourceErrors
 from insight.project import Project
 from insight.release import now, released
-from insight.site.publish import build_reusing, configured
+from insight.site.publish import (
+    build_reusing,
+    clear_for_next_build,
+    configured,
+    drop_empty_folders,
+)
 
 log = logging.getLogger("insight.preview")
 TEMPLATES = Environment(
@@ -61,8 +67,10 @@ def preview_server(
 
 def builder(project: Project, edition: Edition, site_dir: Path, url: str) -> Callable[[], None]:
     parsed = Parsed()  # after a save, only the sources that changed are parsed again
+    last: list[MkDocsConfig] = []  # the configuration of the last build that succeeded
 
     def build_preview() -> None:
+        built = last.pop() if last else None
         try:
             # An editor's preview shows a briefing before its release, marked as embargoed.
             catalogue = released(project.load(parsed), now(), preview=True)
@@ -70,9 +78,14 @@ def builder(project: Project, edition: Edition, site_dir: Path, url: str) -> Cal
                 config_file=str(project.root / "mkdocs.yml"), site_dir=str(site_dir)
             )
             config.site_url = url
-            clean_directory(str(site_dir))
+            if built:
+                clear_for_next_build(site_dir, built, config)
+            else:
+                clean_directory(str(site_dir))
             store = project.cache_dir / f"pages-{edition}-preview"
             build_reusing(configured(config, edition, catalogue, store), serve_url=url)
+            drop_empty_folders(site_dir)
+            last.append(config)
         except SourceErrors as exc:
             for error in exc.errors:
                 log.error(str(error))

@@ -64,6 +64,8 @@ class InsightPlugin(BasePlugin[InsightConfig]):
         self.store: PageStore | None = None
         """The pages of the last build, when whoever starts the next build reuses them."""
         self.reuse: Reuse | None = None
+        self.files: Files | None = None
+        """Every file of the last build, the theme's included."""
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.serving = command == "serve"
@@ -98,6 +100,7 @@ class InsightPlugin(BasePlugin[InsightConfig]):
         self.by_page = {briefing_uri(b.id): b for b in self.catalogue.briefings}
         for made in self.site.files:
             files.append(mkdocs_file(made, config))
+        self.files = files
         return files
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -14,7 +15,6 @@ from pathlib import Path
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.utils import clean_directory
 
 from insight.catalogue import Catalogue
 from insight.edition import Edition
@@ -58,8 +58,9 @@ def build_site(
         config = load_config(config_file=config_file, site_dir=str(fresh), strict=True)
         build_reusing(configured(config, edition, catalogue, store))
         if settle and not settle(fresh):
-            clean_directory(str(fresh))
+            built = config
             config = load_config(config_file=config_file, site_dir=str(fresh), strict=True)
+            clear_for_next_build(fresh, built, config)
             build_reusing(configured(config, edition, catalogue, store))
         swap(fresh, site_dir)
     except BaseException as exc:
@@ -144,6 +145,56 @@ def configured(
     plugin.given = catalogue
     plugin.store = PageStore(store) if store else None
     return config
+
+
+def clear_for_next_build(site_dir: Path, built: MkDocsConfig, following: MkDocsConfig) -> None:
+    """Empty `site_dir`, which a build with the configuration `built` has just written, for
+    a build with `following` into it, but for its folders and its copies of the installed
+    theme's files.
+
+    A build into it copies such a file again only where the theme's own is newer (MkDocs
+    builds dirty; see build_reusing). Copying the 250 or so of them again took about a
+    tenth of a preview's rebuild, and making the folders and files anew as much again.
+    Removed all the same: a copy whose size is not its file's, one that a file of docs/
+    now stands in for, every copy of a theme the project keeps itself (its custom_dir,
+    where an editor may move an older file in), and every copy when the theme changed.
+    """
+    kept = set()
+    same_theme = (built.theme.name, built.theme.custom_dir) == (
+        following.theme.name,
+        following.theme.custom_dir,
+    )
+    installed = [Path(d) for d in built.theme.dirs if d != built.theme.custom_dir]
+    files = (insight_plugin(built).files or []) if same_theme else []
+    for file in files:
+        if file.generated_by or not file.abs_src_path or file.is_documentation_page():
+            continue
+        source, copy = Path(file.abs_src_path), Path(file.abs_dest_path)
+        if (
+            any(source.is_relative_to(d) for d in installed)
+            and same_size(source, copy)
+            and not Path(following.docs_dir, file.src_uri).exists()
+        ):
+            kept.add(copy)
+    for folder, _, names in os.walk(site_dir):
+        for name in names:
+            if (path := Path(folder, name)) not in kept:
+                path.unlink()
+
+
+def same_size(source: Path, copy: Path) -> bool:
+    try:
+        return source.stat().st_size == copy.stat().st_size
+    except OSError:
+        return False
+
+
+def drop_empty_folders(site_dir: Path) -> None:
+    """Remove each folder under `site_dir` that holds nothing (a page no longer made)."""
+    for folder, _, names in os.walk(site_dir, topdown=False):
+        if not names and folder != str(site_dir):
+            with contextlib.suppress(OSError):  # not empty: a folder below it is kept
+                os.rmdir(folder)
 
 
 def insight_plugin(config: MkDocsConfig) -> InsightPlugin:
