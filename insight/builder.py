@@ -19,12 +19,15 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from insight.catalogue import Catalogue
 from insight.edition import Edition
 from insight.faults import during
 from insight.outputs import Download, Rendering, downloads_of
 from insight.project import Project
+
+if TYPE_CHECKING:
+    from insight.catalogue import Catalogue
 
 
 @dataclass

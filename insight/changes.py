@@ -28,12 +28,12 @@ from typing import Any
 from pydantic import BaseModel
 
 from insight.catalogue import Catalogue
-from insight.edition import PUBLIC, public_briefing
 from insight.errors import SourceErrors
 from insight.load import load_file
 from insight.markdown import markdown_fields, render_fields
 from insight.model import Availability, Briefing, Quote, Revision
 from insight.presentation import price
+from insight.public import PUBLIC, public_briefing
 from insight.validate import validate_briefing
 
 # What makes Markdown of plain text: emphasis, code, links and images, headings, tables,

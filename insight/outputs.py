@@ -15,12 +15,14 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from insight.catalogue import Catalogue
 from insight.edition import Edition
 from insight.project import Project
-from insight.site.downloads import Facts, pdf_facts
+
+if TYPE_CHECKING:
+    from insight.catalogue import Catalogue
+    from insight.site.downloads import Facts
 
 
 class Rendering(Protocol):
@@ -37,7 +39,7 @@ class Rendering(Protocol):
 
 
 Start = Callable[
-    [Project, Catalogue, Iterable[str] | None, int | None, bool],
+    [Project, "Catalogue", Iterable[str] | None, int | None, bool],
     AbstractContextManager[Rendering],
 ]
 
@@ -95,6 +97,12 @@ def start_pdfs(
     return rendering(project, catalogue, ids, jobs=jobs, meanwhile=meanwhile)
 
 
+def facts_of_pdf(path: Path) -> Facts | None:
+    from insight.site.downloads import pdf_facts  # pikepdf, once a built file is read
+
+    return pdf_facts(path)
+
+
 def pdf_workers_ahead(jobs: int | None) -> AbstractContextManager[None]:
     from insight.pdf.workers import worker_count, workers_ahead
 
@@ -108,7 +116,7 @@ PDF = Download(
     media_type="application/pdf",
     editions=frozenset({Edition.subscriber}),
     start=start_pdfs,
-    facts=pdf_facts,
+    facts=facts_of_pdf,
     ahead=pdf_workers_ahead,
 )
 

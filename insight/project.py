@@ -6,9 +6,12 @@ import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from insight.catalogue import Catalogue, Parsed, display_path, load_catalogue, source_files
 from insight.errors import SourceError, SourceErrors
+
+if TYPE_CHECKING:
+    from insight.catalogue import Catalogue, Parsed
 
 GIT_SECONDS = 60
 
@@ -103,12 +106,16 @@ class Project:
         return self.cache_dir / "markdown" if self.cache_dir.is_dir() else None
 
     def sources(self) -> list[Path]:
+        from insight.catalogue import source_files  # see insight.cli: loaded when first needed
+
         return source_files(self.briefings)
 
     def load(self, parsed: Parsed | None = None) -> Catalogue:
         """The validated catalogue; raises `SourceErrors` listing every problem, and refuses
         a build cache that a commit brought (see `refuse_tracked_outputs`). `parsed`: the
         sources an earlier load parsed (see `Parsed`)."""
+        from insight.catalogue import load_catalogue
+
         self.refuse_tracked_cache()
         return load_catalogue(
             self.sources(), self.images, base=self.root, cache=self.markdown_cache, parsed=parsed
@@ -121,6 +128,8 @@ class Project:
         An editor checking the one file they changed still gets its references to
         other briefings resolved, without being shown other people's problems.
         """
+        from insight.catalogue import display_path, load_catalogue
+
         given = {f.resolve() for f in files}
         context = [f for f in self.sources() if f.resolve() not in given]
         self.refuse_tracked_cache()  # its answers would pass what `build` refuses

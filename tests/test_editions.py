@@ -16,10 +16,11 @@ import pytest
 from pydantic import ValidationError
 
 from insight.catalogue import Catalogue
-from insight.edition import Edition, public_briefing
+from insight.edition import Edition
 from insight.model import CaseStudy
 from insight.outputs import DOWNLOADS, downloads_of
 from insight.project import Project
+from insight.public import public_briefing
 from tests.conftest import EDITIONS, Built
 
 MARKER = b"subscriberonlyx7f3a"  # compared with each file in lower case: ids hold it too

@@ -14,7 +14,7 @@ import pytest
 
 from insight.catalogue import Catalogue
 from insight.changes import money
-from insight.edition import Edition, public_catalogue
+from insight.edition import Edition
 from insight.look import OUR_TEMPLATES, look_of, look_of_catalogue
 from insight.model import Availability
 from insight.pdf.document import briefing_html
@@ -28,6 +28,7 @@ from insight.presentation import (
     price,
 )
 from insight.project import Project
+from insight.public import public_catalogue
 from tests.conftest import ROOT, mkdocs_build
 
 FIXTURE = ROOT / "tests" / "fixtures" / "presentation" / "project"

@@ -11,9 +11,10 @@ from mkdocs.structure.files import File
 from pypdf import PdfWriter
 
 from insight.catalogue import Catalogue
-from insight.edition import Edition, public_catalogue
+from insight.edition import Edition
 from insight.outputs import PDF
 from insight.project import Project
+from insight.public import public_catalogue
 from insight.site.feed import FEED
 from insight.site.generate import STYLESHEET, Settings, Site, generate_site
 from insight.site.pages import site_pages

@@ -30,11 +30,12 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page as MkDocsPage
 
 from insight.catalogue import Catalogue
-from insight.edition import Edition, edition_catalogue
+from insight.edition import Edition
 from insight.errors import SourceErrors
 from insight.model import Briefing
 from insight.outputs import downloads_of
 from insight.project import Project
+from insight.public import edition_catalogue
 from insight.release import now, released
 from insight.site.config import InsightConfig
 from insight.site.generate import SCRIPTS, STYLESHEET, Settings, Site, SiteFile, generate_site
