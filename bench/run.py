@@ -96,8 +96,8 @@ class Result:
             f"{self.floor:.1f}",
             f"{self.cold:.1f}",
             f"**{self.cold / self.floor:.2f}**",
-            f"{self.warm:.1f}",
-            f"**{self.warm / self.cold:.0%}**",
+            f"{self.warm:.2f}",
+            f"**{self.warm / self.cold:.1%}**",
             f"{self.cold_peak / 1e6:.0f}",
             f"{self.warm_peak / 1e6:.0f}",
         ]
