@@ -119,16 +119,18 @@ def stopping_on_signals() -> Iterator[None]:
         received.append(signum)
         raise KeyboardInterrupt if signum == signal.SIGINT else Stopped(signum)
 
+    previous_hook = sys.unraisablehook
+
     def report_unraisable(unraisable: sys.UnraisableHookArgs) -> None:
         if not isinstance(unraisable.exc_value, KeyboardInterrupt | Stopped):
-            sys.__unraisablehook__(unraisable)
+            previous_hook(unraisable)  # whoever set it (a test runner) still hears of the rest
 
     previous = {
         signum: signal.signal(signum, stop)
         for signum in (signal.SIGINT, signal.SIGTERM)
         if signal.getsignal(signum) is not signal.SIG_IGN  # as a job started in the background
     }
-    previous_hook, sys.unraisablehook = sys.unraisablehook, report_unraisable
+    sys.unraisablehook = report_unraisable
     try:
         yield
         if received:
