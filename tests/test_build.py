@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Built, copy_of_the_repository, network_namespaces_work, run_build
+from tests.conftest import ROOT, Built, copy_of_the_repository, network_namespaces_work, run_build
 from tests.support import fingerprint
 
 
@@ -122,13 +122,20 @@ def test_the_command_line_loads_no_site_code_before_a_build_has_sent_its_pdfs() 
 def test_a_build_starts_its_pdf_worker_before_it_loads_the_code_of_the_catalogue() -> None:
     # The worker takes 0.6 s or more to import WeasyPrint, which the first PDF waits for;
     # it starts once the command line has read its arguments and checked INSIGHT_SITE_URL,
-    # and the catalogue's code (pydantic, the YAML reader: 0.2 s) loads meanwhile.
+    # and the catalogue's code (pydantic, the YAML reader: 0.2 s) loads meanwhile. What is
+    # loaded is listed as the build asks for the worker, and the build goes no further.
     loaded = modules_loaded_by(
-        "import insight.cli\n"
-        "from insight.site.siteurl import override_problem\n"
-        "from insight.outputs import downloads_of\n"
-        "assert override_problem(None) is None"
+        "import os, sys\n"
+        "import insight.pdf.workers\n"
+        "from insight.cli import main\n"
+        "def listed(*args, **kwargs):\n"
+        "    print('\\n'.join(sys.modules), flush=True)\n"
+        "    os._exit(0)\n"
+        "insight.pdf.workers.workers_ahead = listed\n"
+        f"main(['--root', {str(ROOT)!r}, 'build'])\n"
+        "raise SystemExit('the build never asked for its worker')"
     )
+    assert "insight.pdf.workers" in loaded
     for heavy in ("insight.catalogue", "insight.model", "pydantic", "yaml", "weasyprint"):
         assert heavy not in loaded
 

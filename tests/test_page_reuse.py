@@ -358,19 +358,50 @@ def test_a_preview_rebuilds_into_its_site_the_one_an_empty_folder_gets(
     )
 
 
-def test_a_file_of_docs_moved_in_over_a_theme_file_is_what_the_preview_serves(
-    project: Path, tmp_path: Path
+@pytest.mark.parametrize("folder", ["docs", "overrides"])
+def test_a_file_moved_in_over_a_theme_file_is_what_the_preview_serves(
+    project: Path, tmp_path: Path, folder: str
 ) -> None:
-    """Moved in, a file keeps its time, older than the theme's copy in the site."""
+    """Moved in, a file keeps its time, older than the theme's copy in the site: into
+    docs/, or into a theme folder of the project's own (custom_dir)."""
+    config = project / "mkdocs.yml"
+    config.write_text(
+        config.read_text().replace(
+            "  name: material\n", "  name: material\n  custom_dir: overrides\n"
+        )
+    )
+    (project / "overrides").mkdir()
     site = tmp_path / "site"
     rebuild = builder(Project(project), Edition.subscriber, site, "http://127.0.0.1:8000/")
     rebuild()
-    ours = project / "docs" / "assets" / "images" / "favicon.png"
+    ours = project / folder / "assets" / "images" / "favicon.png"
     ours.parent.mkdir(parents=True, exist_ok=True)
     ours.write_bytes(b"\x89PNG our own icon")
     os.utime(ours, (946684800, 946684800))  # 2000-01-01
     rebuild()
     assert (site / "assets" / "images" / "favicon.png").read_bytes() == ours.read_bytes()
+
+
+def test_a_theme_file_a_hook_leaves_out_leaves_the_preview_too(
+    project: Path, tmp_path: Path
+) -> None:
+    site, url = tmp_path / "site", "http://127.0.0.1:8000/"
+    rebuild = builder(Project(project), Edition.subscriber, site, url)
+    rebuild()
+    assert any((site / "assets" / "javascripts" / "lunr").iterdir())
+    (project / "no_lunr.py").write_text(
+        "from mkdocs.structure.files import Files\n\n\n"
+        "def on_files(files, config):\n"
+        "    return Files([f for f in files if 'lunr' not in f.src_uri])\n"
+    )
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text() + "\nhooks:\n  - no_lunr.py\n")
+    rebuild()
+    fresh = tmp_path / "fresh"
+    builder(Project(project), Edition.subscriber, fresh, url)()
+    assert not (site / "assets" / "javascripts" / "lunr").exists()
+    assert site_files(site) == site_files(fresh)
+    assert folders(site) == folders(fresh)
 
 
 def test_after_a_failed_preview_the_next_build_is_whole_again(

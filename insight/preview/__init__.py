@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.livereload import LiveReloadServer
+from mkdocs.structure.files import Files
 from mkdocs.utils import clean_directory
 
 from insight.catalogue import Parsed
@@ -28,12 +29,7 @@ from insight.edition import Edition
 from insight.errors import SourceErrors
 from insight.project import Project
 from insight.release import now, released
-from insight.site.publish import (
-    build_reusing,
-    clear_for_next_build,
-    configured,
-    drop_empty_folders,
-)
+from insight.site.publish import build_reusing, clear_for_next_build, configured, drop_unbuilt
 
 log = logging.getLogger("insight.preview")
 TEMPLATES = Environment(
@@ -67,7 +63,8 @@ def preview_server(
 
 def builder(project: Project, edition: Edition, site_dir: Path, url: str) -> Callable[[], None]:
     parsed = Parsed()  # after a save, only the sources that changed are parsed again
-    last: list[MkDocsConfig] = []  # the configuration of the last build that succeeded
+    # The configuration of the last build that succeeded, and its files.
+    last: list[tuple[MkDocsConfig, Files]] = []
 
     def build_preview() -> None:
         built = last.pop() if last else None
@@ -79,13 +76,14 @@ def builder(project: Project, edition: Edition, site_dir: Path, url: str) -> Cal
             )
             config.site_url = url
             if built:
-                clear_for_next_build(site_dir, built, config)
-            else:
+                kept = clear_for_next_build(site_dir, *built, config)
+            else:  # a first build, or one after a failure, which may have left anything
                 clean_directory(str(site_dir))
+                kept = set()
             store = project.cache_dir / f"pages-{edition}-preview"
-            build_reusing(configured(config, edition, catalogue, store), serve_url=url)
-            drop_empty_folders(site_dir)
-            last.append(config)
+            files = build_reusing(configured(config, edition, catalogue, store), serve_url=url)
+            drop_unbuilt(site_dir, kept, files)
+            last.append((config, files))
         except SourceErrors as exc:
             for error in exc.errors:
                 log.error(str(error))

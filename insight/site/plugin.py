@@ -66,7 +66,7 @@ class InsightPlugin(BasePlugin[InsightConfig]):
         """The pages of the last build, when whoever starts the next build reuses them."""
         self.reuse: Reuse | None = None
         self.files: Files | None = None
-        """Every file of the last build, the theme's included."""
+        """Every file of the last build, the theme's included, as MkDocs wrote them."""
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.serving = command == "serve"
@@ -101,7 +101,6 @@ class InsightPlugin(BasePlugin[InsightConfig]):
         self.by_page = {briefing_uri(b.id): b for b in self.catalogue.briefings}
         for made in self.site.files:
             files.append(mkdocs_file(made, config))
-        self.files = files
         return files
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
@@ -117,6 +116,7 @@ class InsightPlugin(BasePlugin[InsightConfig]):
         return nav
 
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
+        self.files = files  # as every plugin and hook has left them
         if self.reuse:
             env.bytecode_cache = self.reuse.templates
         return env

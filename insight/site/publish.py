@@ -15,6 +15,7 @@ from pathlib import Path
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import Files
 
 from insight.catalogue import Catalogue
 from insight.edition import Edition
@@ -56,12 +57,12 @@ def build_site(
         fresh.chmod(0o755)  # mkdtemp makes it private; a site is for a web server to read
         store = project.cache_dir / f"pages-{edition}"
         config = load_config(config_file=config_file, site_dir=str(fresh), strict=True)
-        build_reusing(configured(config, edition, catalogue, store))
+        files = build_reusing(configured(config, edition, catalogue, store))
         if settle and not settle(fresh):
             built = config
             config = load_config(config_file=config_file, site_dir=str(fresh), strict=True)
-            clear_for_next_build(fresh, built, config)
-            build_reusing(configured(config, edition, catalogue, store))
+            kept = clear_for_next_build(fresh, built, files, config)
+            drop_unbuilt(fresh, kept, build_reusing(configured(config, edition, catalogue, store)))
         swap(fresh, site_dir)
     except BaseException as exc:
         shutil.rmtree(fresh, ignore_errors=True)
@@ -90,16 +91,21 @@ def published_as(exc: OSError, fresh: Path, site_dir: Path) -> OSError:
     return located(exc, published(exc.filename) or site_dir, published(exc.filename2))
 
 
-def build_reusing(config: MkDocsConfig, serve_url: str | None = None) -> None:
-    """Build into an empty site folder with MkDocs, reusing what the insight plugin's store
-    vouches for, and keep what this build made there once it has succeeded."""
-    store = insight_plugin(config).store
+def build_reusing(config: MkDocsConfig, serve_url: str | None = None) -> Files:
+    """Build with MkDocs into a site folder that holds nothing but what the caller kept
+    (see clear_for_next_build), reusing what the insight plugin's store vouches for, and
+    keep what this build made there once it has succeeded; the files of the site, the
+    theme's included."""
+    plugin = insight_plugin(config)
+    store = plugin.store
     with mkdocs_lines_held_back():
-        # Dirty: MkDocs asks each page whether to make it (the plugin answers), and does
-        # not empty the folder, which the caller has.
+        # Dirty: MkDocs asks each page whether to make it (the plugin answers), copies a
+        # file only where the copy there is older, and does not empty the folder.
         build(config, serve_url=serve_url, dirty=True)
     if store:
         store.commit()
+    assert plugin.files is not None, "MkDocs hands every build's files to the plugin"
+    return plugin.files
 
 
 @contextmanager
@@ -147,39 +153,49 @@ def configured(
     return config
 
 
-def clear_for_next_build(site_dir: Path, built: MkDocsConfig, following: MkDocsConfig) -> None:
-    """Empty `site_dir`, which a build with the configuration `built` has just written, for
-    a build with `following` into it, but for its folders and its copies of the installed
-    theme's files.
+def clear_for_next_build(
+    site_dir: Path, built: MkDocsConfig, files: Files, following: MkDocsConfig
+) -> set[Path]:
+    """Empty `site_dir`, where a build with the configuration `built` has just written
+    `files`, for a build with `following` into it, but for its folders and its copies of
+    the theme's files; return the copies kept, for `drop_unbuilt` once that build is done.
 
     A build into it copies such a file again only where the theme's own is newer (MkDocs
     builds dirty; see build_reusing). Copying the 250 or so of them again took about a
     tenth of a preview's rebuild, and making the folders and files anew as much again.
-    Removed all the same: a copy whose size is not its file's, one that a file of docs/
-    now stands in for, every copy of a theme the project keeps itself (its custom_dir,
-    where an editor may move an older file in), and every copy when the theme changed.
+    Removed all the same: every copy when the theme changed; a copy whose size is not its
+    file's; one whose file another now stands in for, in docs/ or in a theme folder
+    looked in first; and every copy from the project's own theme folder (custom_dir),
+    where an editor may move in a file older than the copy.
     """
     kept = set()
-    same_theme = (built.theme.name, built.theme.custom_dir) == (
+    own = Path(built.theme.custom_dir) if built.theme.custom_dir else None
+    if (built.theme.name, built.theme.custom_dir) == (
         following.theme.name,
         following.theme.custom_dir,
-    )
-    installed = [Path(d) for d in built.theme.dirs if d != built.theme.custom_dir]
-    files = (insight_plugin(built).files or []) if same_theme else []
-    for file in files:
-        if file.generated_by or not file.abs_src_path or file.is_documentation_page():
-            continue
-        source, copy = Path(file.abs_src_path), Path(file.abs_dest_path)
-        if (
-            any(source.is_relative_to(d) for d in installed)
-            and same_size(source, copy)
-            and not Path(following.docs_dir, file.src_uri).exists()
-        ):
-            kept.add(copy)
+    ):
+        for file in files:
+            if file.generated_by or not file.abs_src_path or file.is_documentation_page():
+                continue
+            source, copy = Path(file.abs_src_path), Path(file.abs_dest_path)
+            if (
+                theme_file(built, file.src_uri) == source
+                and not (own and source.is_relative_to(own))
+                and same_size(source, copy)
+                and not Path(following.docs_dir, file.src_uri).exists()
+            ):
+                kept.add(copy)
     for folder, _, names in os.walk(site_dir):
         for name in names:
             if (path := Path(folder, name)) not in kept:
                 path.unlink()
+    return kept
+
+
+def theme_file(config: MkDocsConfig, src_uri: str) -> Path | None:
+    """The file the theme has at `src_uri` now: the first of its folders to hold one."""
+    found = (Path(folder, src_uri) for folder in config.theme.dirs)
+    return next((path for path in found if path.is_file()), None)
 
 
 def same_size(source: Path, copy: Path) -> bool:
@@ -189,8 +205,12 @@ def same_size(source: Path, copy: Path) -> bool:
         return False
 
 
-def drop_empty_folders(site_dir: Path) -> None:
-    """Remove each folder under `site_dir` that holds nothing (a page no longer made)."""
+def drop_unbuilt(site_dir: Path, kept: set[Path], files: Files) -> None:
+    """After a build into `site_dir` that kept `kept` (see clear_for_next_build) and made
+    `files`: remove each copy kept that is no file of this build (a plugin or hook may
+    leave out what the last build had), and each folder that holds nothing."""
+    for copy in kept - {Path(file.abs_dest_path) for file in files}:
+        copy.unlink(missing_ok=True)
     for folder, _, names in os.walk(site_dir, topdown=False):
         if not names and folder != str(site_dir):
             with contextlib.suppress(OSError):  # not empty: a folder below it is kept
