@@ -488,3 +488,25 @@ def test_what_a_build_killed_outright_left_is_removed_by_the_next(project: Path)
     result = build(project)
     assert result.returncode == 0, result.stderr
     assert leftovers(project) == []
+
+
+def test_ctrl_c_while_the_command_line_is_still_importing_ends_it_quietly(tmp_path: Path) -> None:
+    # Python runs a sitecustomize module found on its path at start: this one has the
+    # import of the command line interrupted, as a Ctrl-C in its first 0.1 s would.
+    (tmp_path / "sitecustomize.py").write_text(
+        "import sys\n"
+        "class Interrupted:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'insight.cli':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupted())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "--help"],
+        capture_output=True,
+        text=True,
+        env={**ENV, "PYTHONPATH": str(tmp_path)},
+        timeout=60,
+    )
+    assert result.returncode == 130
+    assert result.stderr == ""
