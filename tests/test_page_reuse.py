@@ -330,6 +330,20 @@ def test_a_draft_in_the_preview_stays_in_its_search_index(
     assert "drafts/wip/" in {entry["location"] for entry in index["docs"]}
 
 
+def previewing(project: Path, site: Path) -> Callable[[], None]:
+    """The preview server's builder of `site`, once it has built it a first time."""
+    rebuild = builder(Project(project), Edition.subscriber, site, "http://127.0.0.1:8000/")
+    rebuild()
+    return rebuild
+
+
+def assert_built_as_afresh(project: Path, site: Path, fresh: Path) -> None:
+    """`site` holds what the preview builds of `project` into the empty folder `fresh`."""
+    previewing(project, fresh)
+    assert site_files(site) == site_files(fresh)
+    assert folders(site) == folders(fresh)
+
+
 def folders(site: Path) -> set[str]:
     return {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_dir()}
 
@@ -339,18 +353,14 @@ def test_a_preview_rebuilds_into_its_site_the_one_an_empty_folder_gets(
 ) -> None:
     """The server rebuilds into the folder it serves: the pages of a briefing gone go
     with their folders, and the theme's files stay as they were copied."""
-    site, url = tmp_path / "site", "http://127.0.0.1:8000/"
-    rebuild = builder(Project(project), Edition.subscriber, site, url)
-    rebuild()
+    site = tmp_path / "site"
+    rebuild = previewing(project, site)
     [theme_file] = (site / "assets" / "javascripts").glob("bundle.*.min.js")
     copied = theme_file.stat()
     (project / "briefings" / "synthetic-briefing-003.yaml").unlink()
     edit(project, lambda data: data.update(summary=data["summary"] + " One sentence more."))
     rebuild()
-    fresh = tmp_path / "fresh"
-    builder(Project(project), Edition.subscriber, fresh, url)()
-    assert site_files(site) == site_files(fresh)
-    assert folders(site) == folders(fresh)
+    assert_built_as_afresh(project, site, tmp_path / "fresh")
     assert not (site / "briefings" / "synthetic-briefing-003").exists()
     assert (theme_file.stat().st_ino, theme_file.stat().st_mtime_ns) == (
         copied.st_ino,
@@ -372,8 +382,7 @@ def test_a_file_moved_in_over_a_theme_file_is_what_the_preview_serves(
     )
     (project / "overrides").mkdir()
     site = tmp_path / "site"
-    rebuild = builder(Project(project), Edition.subscriber, site, "http://127.0.0.1:8000/")
-    rebuild()
+    rebuild = previewing(project, site)
     ours = project / folder / "assets" / "images" / "favicon.png"
     ours.parent.mkdir(parents=True, exist_ok=True)
     ours.write_bytes(b"\x89PNG our own icon")
@@ -385,9 +394,8 @@ def test_a_file_moved_in_over_a_theme_file_is_what_the_preview_serves(
 def test_a_theme_file_a_hook_leaves_out_leaves_the_preview_too(
     project: Path, tmp_path: Path
 ) -> None:
-    site, url = tmp_path / "site", "http://127.0.0.1:8000/"
-    rebuild = builder(Project(project), Edition.subscriber, site, url)
-    rebuild()
+    site = tmp_path / "site"
+    rebuild = previewing(project, site)
     assert any((site / "assets" / "javascripts" / "lunr").iterdir())
     (project / "no_lunr.py").write_text(
         "from mkdocs.structure.files import Files\n\n\n"
@@ -397,19 +405,15 @@ def test_a_theme_file_a_hook_leaves_out_leaves_the_preview_too(
     config = project / "mkdocs.yml"
     config.write_text(config.read_text() + "\nhooks:\n  - no_lunr.py\n")
     rebuild()
-    fresh = tmp_path / "fresh"
-    builder(Project(project), Edition.subscriber, fresh, url)()
     assert not (site / "assets" / "javascripts" / "lunr").exists()
-    assert site_files(site) == site_files(fresh)
-    assert folders(site) == folders(fresh)
+    assert_built_as_afresh(project, site, tmp_path / "fresh")
 
 
 def test_after_a_failed_preview_the_next_build_is_whole_again(
     project: Path, tmp_path: Path
 ) -> None:
-    site, url = tmp_path / "site", "http://127.0.0.1:8000/"
-    rebuild = builder(Project(project), Edition.subscriber, site, url)
-    rebuild()
+    site = tmp_path / "site"
+    rebuild = previewing(project, site)
     source = project / "briefings" / f"{EDITED}.yaml"
     whole = source.read_text(encoding="utf-8")
     source.write_text(whole.replace("title:", "titel:", 1), encoding="utf-8")
@@ -417,9 +421,7 @@ def test_after_a_failed_preview_the_next_build_is_whole_again(
     assert "problem(s) to fix" in (site / "index.html").read_text(encoding="utf-8")
     source.write_text(whole, encoding="utf-8")
     rebuild()
-    fresh = tmp_path / "fresh"
-    builder(Project(project), Edition.subscriber, fresh, url)()
-    assert site_files(site) == site_files(fresh)
+    assert_built_as_afresh(project, site, tmp_path / "fresh")
 
 
 def test_code_named_in_the_configuration_is_known_by_its_source(tmp_path: Path) -> None:
