@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
+import pypandoc
 import pytest
 
 from bench.generate import generate
@@ -160,3 +162,27 @@ def test_a_source_loaded_again_unchanged_is_not_parsed_again(
     second.unlink()
     project.load(parsed)
     assert second not in parsed.kept  # a source gone is forgotten
+
+
+def test_a_run_slow_by_the_clock_but_not_busy_is_not_past_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As on a fresh machine whose disk is slow to hand pandoc its program: a run that waits
+    # longer than its limit, using no processor time, converts all the same.
+    request = requests_of_the_repository()[0]
+    alone = pandoc.convert(request)
+    real = pypandoc.get_pandoc_path()
+    waiting = tmp_path / "pandoc"
+    waiting.write_text(f'#!/bin/sh\nsleep 2\nexec "{real}" "$@"\n')
+    waiting.chmod(0o755)
+    monkeypatch.setattr(pypandoc, "get_pandoc_path", lambda: str(waiting))
+    assert pandoc.convert(request, seconds=1) == alone
+
+
+def test_a_run_past_its_processor_time_stops_there() -> None:
+    hostile = json.dumps([{"key": "m0", "markdown": "x " + "[" * 40 + "]" * 40}])
+    started = time.monotonic()
+    with pytest.raises(pandoc.PandocLimit, match="took longer than 1 second"):
+        pandoc.convert(hostile, seconds=1)
+    # SIGXCPU at one second of its own, SIGKILL at two should it ignore that.
+    assert time.monotonic() - started < 5
