@@ -1,14 +1,13 @@
 """Build an edition: its downloads and, while they render, its site.
 
 The site offers each download with its size and pages, so it is made from the
-downloads; but waiting for them before starting the site leaves a core idle while
-the last documents render (and, after a one-line edit, while the only one does).
-So the site is built from the downloads as they were, while the new ones render in
-worker processes; before it is published, each new file replaces the old one in it.
-Only when what a reader is told of a file changed (its pages, or its size in the
-units shown) is the site built again, now that the file is there. A download that is
-not there yet (a first build, a new briefing) is sure to change it, so then the site
-waits for the downloads instead of being built twice.
+downloads; but waiting for them before starting the site left a core idle while
+the last documents rendered (and, after a one-line edit, while the only one did).
+So the site is built while the downloads render in worker processes, with a mark
+where a page will say what each new one is (see insight.site.downloads); before the
+site is published, the marks are filled in from the files written, and each file
+replaces the old one in it. Only a file that turns out not to be one a reader can
+open, which the site must not offer, has the site built again.
 """
 
 from __future__ import annotations
@@ -28,6 +27,7 @@ from insight.project import Project
 
 if TYPE_CHECKING:
     from insight.catalogue import Catalogue
+    from insight.site.downloads import Facts
 
 
 @dataclass
@@ -37,7 +37,8 @@ class Built:
     site: Path | None = None
     """The site's folder, or None when it was up to date."""
     site_rebuilt: bool = False
-    """Whether a download changed what the site says of it, so the site was built twice."""
+    """Whether a download written was not one the site could offer, so the site was built
+    again without it."""
 
 
 def build_edition(
@@ -58,13 +59,16 @@ def build_edition(
                 started.append((download, rendering.enter_context(context)))
         # The site's code (MkDocs) is imported once the downloads are under way: after an
         # edit, the one PDF is then being laid out while it loads.
+        from insight.site.downloads import fill_in
         from insight.site.publish import build_site
         from insight.site.siteurl import ENVIRONMENT
         from insight.sitestamp import build_site_if_changed
 
-        pending = {path: download for download, files in started for path in files.pending}
-        # What the site will say of each, read before the site reads it.
-        told = {path: facts_of(download, path) for path, download in pending.items()}
+        pending = {
+            download.site_path(path.name.removesuffix(download.suffix)): (path, download)
+            for download, files in started
+            for path in files.pending
+        }
 
         def finish() -> None:
             for download, files in started:
@@ -73,32 +77,34 @@ def build_edition(
                 report(download, built.written[download.name])
 
         def settle(fresh: Path) -> bool:
-            """Wait for the downloads and put each new one in the site `fresh`; False when
-            the site says something of one that no longer holds."""
+            """Wait for the downloads and put each new one, and what it is, in the site
+            `fresh`; False when one is not a file the site may offer."""
             finish()
-            if any(facts_of(download, path) != told[path] for path, download in pending.items()):
+            facts = {src_uri: facts_of(d, path) for src_uri, (path, d) in pending.items()}
+            readable = {src_uri: told for src_uri, told in facts.items() if told is not None}
+            if len(readable) < len(facts):
                 built.site_rebuilt = True
                 return False
-            for path, download in pending.items():
-                briefing_id = path.name.removesuffix(download.suffix)
-                shutil.copyfile(path, fresh / download.site_path(briefing_id))
+            fill_in(fresh, readable)
+            for src_uri, (path, _) in pending.items():
+                if (fresh / src_uri).is_file():  # a file the edition publishes
+                    shutil.copyfile(path, fresh / src_uri)
             return True
 
-        alongside = bool(pending) and None not in told.values()
-        if not alongside:
+        if not pending:
             finish()
         built.site = build_site_if_changed(
             project,
             edition,
             lambda project, edition: build_site(
-                project, edition, catalogue, settle=settle if alongside else None
+                project, edition, catalogue, settle=settle if pending else None, pending=pending
             ),
             # What else the site depends on: the time (which briefings are out) and its address.
             context=(*catalogue.by_id, *catalogue.embargoed, os.environ.get(ENVIRONMENT, "")),
-            rendering=alongside,
+            rendering=bool(pending),
         )
     return built
 
 
-def facts_of(download: Download, path: Path) -> object:
+def facts_of(download: Download, path: Path) -> Facts | None:
     return download.facts(path) if path.is_file() else None

@@ -201,7 +201,8 @@ def test_the_pdf_link_says_its_format_size_and_pages_and_how_to_ask_for_another(
     pdf = site / "pdf" / "marked-briefing.pdf"
     pages = len(PdfReader(pdf).pages)
     size = round(pdf.stat().st_size / 1000)
-    assert f'<span class="insight-download-facts">PDF, {size} KB, {pages} pages</span>' in page
+    facts = f"PDF, {size} KB, {pages} pages"
+    assert f'<span class="insight-download-facts" data-search-exclude>{facts}</span>' in page
     assert 'href="../../accessibility/#another-format"' in page
     statement = (site / "accessibility" / "index.html").read_text()
     assert 'id="another-format"' in statement and 'id="report-a-problem"' in statement

@@ -31,6 +31,7 @@ from insight.look import look_of
 from insight.pdf import key as pdf_key
 from insight.pdf.key import print_key
 from insight.project import Project
+from insight.site import downloads
 from insight.site.publish import build_site
 from insight.sitestamp import site_key
 from tests.support import site_files
@@ -129,9 +130,11 @@ def test_the_site_built_while_a_pdf_renders_is_the_one_built_after_it(builds: Bu
     assert site_files(site) == alongside
 
 
-def test_a_pdf_whose_pages_change_has_its_site_built_again(tmp_path: Path) -> None:
+def test_a_pdf_whose_pages_change_is_told_as_it_now_is_without_a_second_site_build(
+    tmp_path: Path,
+) -> None:
     """What the page says of a PDF (its pages, its size) is only known once it is rendered:
-    when that changed, the site is made again and says what now holds."""
+    the site is made while it renders, and says what holds once it is written."""
     project = generate(tmp_path, 1)
     build(project, "build")
     source = project / "briefings" / f"{EDITED}.yaml"
@@ -146,34 +149,72 @@ def test_a_pdf_whose_pages_change_has_its_site_built_again(tmp_path: Path) -> No
     built = build_edition(
         Project(project), catalogue, Edition.subscriber, 2, lambda _, files: reported.extend(files)
     )
-    assert built.site_rebuilt
+    assert not built.site_rebuilt
     assert reported == [project / "build" / "pdf" / f"{EDITED}.pdf"]
     after = facts_line(page)
     assert after != before
-    pages = len(PdfReader(reported[0]).pages)
-    assert after.endswith(f", {pages} pages")
+    pdf = reported[0]
+    assert after == f"PDF, {round(pdf.stat().st_size / 1000)} KB, {len(PdfReader(pdf).pages)} pages"
 
 
-def test_a_first_build_makes_its_site_once_after_the_pdfs(
+def test_a_first_build_makes_its_site_once_while_the_pdfs_render(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """With no PDF there yet, what the site says of each is sure to change once it is
-    rendered: the site waits for the PDFs rather than being made twice."""
-    project = generate(tmp_path, 1)
+    """With no PDF there yet, the site is made while they render, saying of each what holds
+    once it is written: the site a build after them makes, file for file."""
+    project = generate(tmp_path, 2)
     catalogue = Project(project).load()
-    with caplog.at_level(logging.DEBUG, logger="mkdocs.plugins"):
-        built = build_edition(Project(project), catalogue, Edition.subscriber, 2, lambda *_: None)
-    made = [r.getMessage() for r in caplog.records if "page(s) made" in r.getMessage()]
-    assert len(made) == 1
+    events: list[str] = []
+
+    class Made(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "page(s) made" in record.getMessage():
+                events.append("site made")
+
+    made = Made()
+    logging.getLogger("mkdocs.plugins").addHandler(made)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="mkdocs.plugins"):
+            built = build_edition(
+                Project(project),
+                catalogue,
+                Edition.subscriber,
+                2,
+                lambda _, files: events.append(f"{len(files)} PDFs written"),
+            )
+    finally:
+        logging.getLogger("mkdocs.plugins").removeHandler(made)
+    assert events == ["site made", "2 PDFs written"]
     assert not built.site_rebuilt
-    pages = len(PdfReader(project / "build" / "pdf" / f"{EDITED}.pdf").pages)
-    assert facts_line(project / "site" / "briefings" / EDITED / "index.html").endswith(
-        f", {pages} pages"
+    site = project / "site"
+    pdf = project / "build" / "pdf" / f"{EDITED}.pdf"
+    assert facts_line(site / "briefings" / EDITED / "index.html").endswith(
+        f", {len(PdfReader(pdf).pages)} pages"
     )
+    alongside = site_files(site)
+    assert alongside[f"pdf/{EDITED}.pdf"] == pdf.read_bytes()
+    assert not any(b"<!-- the facts of" in content for content in alongside.values())
+    build_site(Project(project), Edition.subscriber, catalogue)
+    assert site_files(site) == alongside
+
+
+def test_a_pdf_the_site_cannot_read_once_written_is_not_offered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PDF written but not one a viewer can open (as the site reads it) is not offered:
+    the site made while it rendered is made again without it."""
+    project = generate(tmp_path, 1)
+    monkeypatch.setattr(downloads, "pdf_facts", lambda path: None)
+    catalogue = Project(project).load()
+    built = build_edition(Project(project), catalogue, Edition.subscriber, 2, lambda *_: None)
+    assert built.site_rebuilt
+    page = (project / "site" / "briefings" / EDITED / "index.html").read_text(encoding="utf-8")
+    assert "PDF not built yet." in page
+    assert "the facts of" not in page
 
 
 def facts_line(page: Path) -> str:
-    found = re.search(r'insight-download-facts">([^<]+)<', page.read_text(encoding="utf-8"))
+    found = re.search(r'insight-download-facts"[^>]*>([^<]+)<', page.read_text(encoding="utf-8"))
     assert found, page
     return found[1]
 
@@ -281,3 +322,20 @@ def test_a_file_changed_in_the_last_second_is_not_told_apart_by_its_times(tmp_pa
     kept.write_bytes(b"two")
     assert file_identity(kept) is None
     assert file_identity(tmp_path / "missing.png") is None
+
+
+def test_a_source_that_spells_the_mark_for_a_pdf_facts_keeps_its_text(tmp_path: Path) -> None:
+    """What an editor writes is escaped, so it never reads as the mark that the facts of a
+    PDF being rendered fill in."""
+    project = generate(tmp_path, 1)
+    source = project / "briefings" / f"{EDITED}.yaml"
+    spelt = f"<!-- the facts of pdf/{EDITED}.pdf -->"
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    data["title"] += " " + spelt
+    data["summary"] += "\n\n" + spelt
+    source.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    build(project, "build")
+    page = (project / "site" / "briefings" / EDITED / "index.html").read_text(encoding="utf-8")
+    assert "&lt;!-- the facts of" in page
+    assert spelt not in page
+    assert len(re.findall(r"PDF, \d+ KB, \d+ pages", page)) == 1

@@ -1,14 +1,23 @@
 """What a reader is told about a file before downloading it: its format, size and pages,
-as GOV.UK describes attachments ("PDF, 84 KB, 10 pages")."""
+as GOV.UK describes attachments ("PDF, 84 KB, 10 pages").
+
+A build makes the site while the files it offers are still being rendered, so what a
+page says of one of those is a mark at first (`Pending`), which `fill_in` replaces once
+the file is there. The search index leaves these facts out (the page's markup says so),
+so the site filled in is, byte for byte, the one a build after the files would make.
+"""
 
 from __future__ import annotations
 
+import html
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
 
-from insight.incremental import kept_while_unchanged
+from insight.incremental import kept_while_unchanged, write_atomically
 
 
 @dataclass(frozen=True)
@@ -20,6 +29,37 @@ class Facts:
     def __str__(self) -> str:
         pages = f"{self.pages} page" + ("" if self.pages == 1 else "s")
         return f"{self.format}, {self.size}, {pages}"
+
+
+@dataclass(frozen=True)
+class Pending:
+    """The facts of a download not yet rendered, as the page first says them: a comment,
+    which no source's text can make (whatever it writes is escaped) nor the search index
+    keep."""
+
+    src_uri: str
+
+    def __html__(self) -> str:
+        return mark(self.src_uri)
+
+
+def mark(src_uri: str) -> str:
+    return f"<!-- the facts of {src_uri} -->"
+
+
+def fill_in(site: Path, facts: Mapping[str, Facts]) -> None:
+    """Put in every page of `site` what it says of each download in `facts` (by site path)."""
+    if not facts:
+        return
+    said = {mark(src_uri).encode(): html.escape(str(f)).encode() for src_uri, f in facts.items()}
+    marks = re.compile(b"|".join(re.escape(m) for m in said))
+    for page in site.rglob("*.html"):
+        before = page.read_bytes()
+        after = marks.sub(lambda found: said[found[0]], before)
+        if after != before:
+            # A new file, not a write into this one: a reused page is a second name of the
+            # page store's file (see insight.site.reuse), which must keep the mark.
+            write_atomically(page, after)
 
 
 # Every site build asks of every PDF, and the preview builds the site at every save.

@@ -9,8 +9,9 @@ the benchmark call it without MkDocs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
+from itertools import chain
 from pathlib import Path
 
 from insight import ASSETS
@@ -22,7 +23,7 @@ from insight.outputs import Download, built_downloads, downloads_of
 from insight.project import Project
 from insight.release import when
 from insight.site.cite import Address, citation_files, how_to_cite
-from insight.site.downloads import Facts
+from insight.site.downloads import Facts, Pending
 from insight.site.feed import FEED, atom_feed
 from insight.site.pages import Page, site_pages
 from insight.site.render import IMAGES, render_page, site_stylesheet
@@ -64,7 +65,7 @@ class Offered:
 
     download: Download
     src_uri: str
-    facts: Facts
+    facts: Facts | Pending
 
 
 @dataclass(frozen=True)
@@ -78,21 +79,28 @@ class Site:
 
 
 def generate_site(
-    project: Project, catalogue: Catalogue, settings: Settings, documents: Iterable[str]
+    project: Project,
+    catalogue: Catalogue,
+    settings: Settings,
+    documents: Iterable[str],
+    pending: Collection[str] = (),
 ) -> Site:
     """The files the site makes, around `documents`: the source paths of the pages
-    written by hand (docs/), which generated pages may link to."""
+    written by hand (docs/), which generated pages may link to. `pending`: the site paths
+    of downloads being rendered as the site is made, offered with a mark for their facts
+    (see insight.site.downloads) and, until they are written, published empty."""
     edition = settings.edition
     pages = site_pages(catalogue)
     copied = copied_files(project, catalogue, edition)
+    offers = {b.id: offered(b, copied, edition, pending) for b in catalogue.briefings}
+    unwritten = [o.src_uri for o in chain(*offers.values()) if o.src_uri not in copied]
     sitemap = SiteMap(
-        frozenset([*documents, *copied, *(p.src_uri for p in pages), FEED]),
+        frozenset([*documents, *copied, *unwritten, *(p.src_uri for p in pages), FEED]),
         settings.site_url,
         settings.use_directory_urls,
     )
     shared = shared_files(catalogue, settings, sitemap.address)
     sitemap = sitemap.with_paths(list(shared))
-    offers = {b.id: offered(b, copied, edition) for b in catalogue.briefings}
     files = [
         SiteFile(src_uri, content=site_stylesheet(path, project.root))
         if src_uri == STYLESHEET  # after the brand's colours and fonts (see insight.look)
@@ -100,6 +108,7 @@ def generate_site(
         for src_uri, path in copied.items()
     ]
     files += [SiteFile(src_uri, content=content) for src_uri, content in shared.items()]
+    files += [SiteFile(src_uri, content=b"") for src_uri in unwritten]
     files += [
         SiteFile(
             page.src_uri,
@@ -124,13 +133,17 @@ def with_citation(page: Page, catalogue: Catalogue, sitemap: SiteMap) -> Page:
     return replace(page, context={**page.context, "cite": cite, "goes_out": goes_out})
 
 
-def offered(briefing: Briefing, copied: dict[str, Path], edition: Edition) -> list[Offered]:
-    """The downloads of `briefing` the edition offers: those built and readable, in order."""
+def offered(
+    briefing: Briefing, copied: dict[str, Path], edition: Edition, pending: Collection[str]
+) -> list[Offered]:
+    """The downloads of `briefing` the edition offers, in order: those being rendered, and
+    those built and readable."""
     found = []
     for download in downloads_of(edition):
         src_uri = download.site_path(briefing.id)
-        facts = download.facts(copied[src_uri]) if src_uri in copied else None
-        if facts is not None:
+        if src_uri in pending:
+            found.append(Offered(download, src_uri, Pending(src_uri)))
+        elif src_uri in copied and (facts := download.facts(copied[src_uri])) is not None:
             found.append(Offered(download, src_uri, facts))
     return found
 

@@ -67,6 +67,8 @@ class InsightPlugin(BasePlugin[InsightConfig]):
         self.reuse: Reuse | None = None
         self.files: Files | None = None
         """Every file of the last build, the theme's included, as MkDocs wrote them."""
+        self.pending: frozenset[str] = frozenset()
+        """The site paths of the downloads being rendered while the next build runs."""
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.serving = command == "serve"
@@ -97,7 +99,9 @@ class InsightPlugin(BasePlugin[InsightConfig]):
         assert self.project and self.catalogue, "on_config runs first"
         documents = [file.src_uri for file in files]
         self.settings = settings(config, self.edition)
-        self.site = generate_site(self.project, self.catalogue, self.settings, documents)
+        # For this build only, as the store is (see on_nav).
+        pending, self.pending = self.pending, frozenset()
+        self.site = generate_site(self.project, self.catalogue, self.settings, documents, pending)
         self.by_page = {briefing_uri(b.id): b for b in self.catalogue.briefings}
         for made in self.site.files:
             files.append(mkdocs_file(made, config))

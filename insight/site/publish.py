@@ -8,7 +8,7 @@ import os
 import shutil
 import signal
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,13 +31,16 @@ def build_site(
     catalogue: Catalogue | None = None,
     *,
     settle: Callable[[Path], bool] | None = None,
+    pending: Collection[str] = (),
 ) -> Path:
     """Build `edition` from the project's mkdocs.yml into its folder, and return that folder.
 
     Given the `catalogue` the caller has already loaded, the plugin uses it instead of
     reading and validating every source again. Given `settle`, called with the new site
-    before it is published: it waits for whatever was made alongside the site, brings the
-    site up to date with it, and says whether it could (if not, the site is built again).
+    before it is published: it waits for whatever was made alongside the site (the
+    downloads at the site paths `pending`, which the site offers already), brings the
+    site up to date with it, and says whether it could (if not, the site is built again,
+    from the downloads as they are then).
 
     Pages whose inputs have not changed since the last build are reused, not made again
     (see insight.site.reuse). The build goes to a temporary folder beside it that replaces
@@ -57,7 +60,7 @@ def build_site(
         fresh.chmod(0o755)  # mkdtemp makes it private; a site is for a web server to read
         store = project.cache_dir / f"pages-{edition}"
         config = load_config(config_file=config_file, site_dir=str(fresh), strict=True)
-        files = build_reusing(configured(config, edition, catalogue, store))
+        files = build_reusing(configured(config, edition, catalogue, store, pending))
         if settle and not settle(fresh):
             built = config
             config = load_config(config_file=config_file, site_dir=str(fresh), strict=True)
@@ -143,13 +146,16 @@ def configured(
     edition: Edition,
     catalogue: Catalogue | None,
     store: Path | None = None,
+    pending: Collection[str] = (),
 ) -> MkDocsConfig:
     """`config` with the insight plugin set to build `edition`, from `catalogue` when one is
-    given, reusing the pages kept in `store` when one is given."""
+    given, reusing the pages kept in `store` when one is given, offering the downloads at
+    the site paths `pending` before they are written."""
     plugin = insight_plugin(config)
     plugin.config.edition = edition.value
     plugin.given = catalogue
     plugin.store = PageStore(store) if store else None
+    plugin.pending = frozenset(pending)
     return config
 
 
