@@ -18,6 +18,8 @@ import pikepdf
 import pytest
 
 from insight.catalogue import Catalogue
+from insight.look import look_of
+from insight.pdf.render import pdf_bytes
 from insight.pdf.tagging import ContentSyntaxError, finish_tagging
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -557,3 +559,17 @@ def test_content_the_renderer_does_not_write_is_refused_not_guessed_at(content: 
     else could hide an operator inside a string, so the tagging stops rather than misread."""
     with pytest.raises(ContentSyntaxError):
         finish_tagging(one_page_pdf(content))
+
+
+def test_a_list_over_three_pages_is_one_list_with_every_item(tmp_path: Path) -> None:
+    """A page break cuts it twice: the third part joins the list the second joined."""
+    items = "".join(f"<li>Item {n}, of a list that runs over three pages.</li>" for n in range(150))
+    html = f'<html lang="en-GB"><head><title>A long list</title></head><body><ul>{items}</ul></body></html>'
+    path = tmp_path / "list.pdf"
+    path.write_bytes(pdf_bytes(html, images=tmp_path, variables=look_of(None).variables("print")))
+    s = Structure(path)
+    assert len(s.pdf.pages) >= 3
+    lists = [e for e in s.elements if e.tag == "L"]
+    assert [len(e.kids) for e in lists] == [150]
+    assert not lists_split_by_pages(s)
+    assert not unreachable_content(s)

@@ -11,7 +11,7 @@ pikepdf, does the rest:
   decoration) become artifacts;
 - the boxes inside one link, each given a Link element and an annotation of its own,
   become one Link with one annotation, described by its text rather than its target;
-- a list that a page break cut in two is one list again;
+- a list that page breaks cut into parts is one list again;
 - header cells get a scope, and the IDs cells use to name them an ID tree;
 - every annotation prints, and the parent tree is rebuilt to match.
 
@@ -26,6 +26,7 @@ import itertools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
@@ -43,15 +44,16 @@ def finish_tagging(data: bytes) -> bytes:
         pages = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
         decoders: dict[tuple[int, int], Decoder] = {}  # pages share their fonts
         content = [PageContent(pdf, i, page, decoders) for i, page in enumerate(pdf.pages)]
-        root = pdf.Root.StructTreeRoot
+        tree = read_tree(pdf.Root.StructTreeRoot, pages)
         artifacts = {key for c in content for key in c.ornament}
-        artifacts |= {key for c in content for key in c.marked} - in_tree(root, pages)
-        drop_elements(root, pages, artifacts)
-        kept = merge_nested_links(root)
-        merge_split_lists(root, pages)
-        wrap_list_bodies(pdf, root, pages)
-        describe_links(root, pages, lambda key: content[key[0]].text(key))
-        scope_headers(pdf, root, pages)
+        artifacts |= {key for c in content for key in c.marked} - in_tree(tree)
+        drop_elements(tree, artifacts)
+        kept = merge_nested_links(tree)
+        merge_split_lists(tree)
+        wrap_list_bodies(pdf, tree)
+        describe_links(tree, lambda key: content[key[0]].text(key))
+        scope_headers(pdf, tree)
+        write_tree(tree)
         for index, page in enumerate(pdf.pages):
             content[index].make_artifacts({m for p, m in artifacts if p == index})
             annotations = [a for a in page.get("/Annots", []) if a.objgen in kept or not is_link(a)]
@@ -60,7 +62,7 @@ def finish_tagging(data: bytes) -> bytes:
                 page.Tabs = Name.S
             for annotation in annotations:
                 annotation.F = int(annotation.get("/F", 0)) | PRINT_FLAG
-        rebuild_parent_tree(pdf, root, pages)
+        rebuild_parent_tree(pdf, tree)
         out = io.BytesIO()
         # A content-derived file identifier keeps the build reproducible.
         pdf.save(out, deterministic_id=True)
@@ -224,6 +226,54 @@ def utf16(hex_text: bytes) -> str:
 
 
 # ---------- The structure tree ----------
+#
+# Read once into Python objects, worked on there, and written back once: every pass
+# over pikepdf's own objects cost more than the rest of the tagging together.
+
+
+class Element:
+    """A structure element (or the tree's root) and its kids, as read from the file and as
+    the passes below change them; `write_tree` puts the changes in the file."""
+
+    __slots__ = ("ident", "kids", "obj", "own_page", "parent", "type")
+
+    def __init__(
+        self,
+        obj: pikepdf.Dictionary,
+        type: str | None,
+        own_page: int | None,
+        parent: Element | None,
+        ident: bytes | None = None,
+    ) -> None:
+        self.obj = obj
+        self.type = type
+        """Its structure type ('/P', '/L'...); None for the root."""
+        self.own_page = own_page
+        """The page its own /Pg names, if it names one."""
+        self.ident = ident
+        self.kids: list[Element | Leaf] = []
+        self.parent = parent
+
+    def elements(self) -> list[Element]:
+        return [kid for kid in self.kids if isinstance(kid, Element)]
+
+
+class Leaf(NamedTuple):
+    """A kid that is no element: marked content (a number, or a reference with its own
+    page), an object reference (an annotation's), or anything else, kept as it is."""
+
+    obj: pikepdf.Object
+    mcid: int | None = None
+    own_page: int | None = None
+    annotation: pikepdf.Dictionary | None = None
+
+    def key(self, page: int | None) -> Key | None:
+        """The marked content it is, on the page of the element holding it."""
+        if self.mcid is None:
+            return None
+        if isinstance(self.obj, int):
+            return (page, self.mcid) if page is not None else None
+        return (self.own_page if self.own_page is not None else page, self.mcid)  # type: ignore[return-value]
 
 
 def kids(element: pikepdf.Dictionary) -> list[pikepdf.Object]:
@@ -233,81 +283,95 @@ def kids(element: pikepdf.Dictionary) -> list[pikepdf.Object]:
     return list(value) if isinstance(value, Array) else [value]
 
 
-def set_kids(element: pikepdf.Dictionary, values: list[pikepdf.Object]) -> None:
-    element.K = Array(values)
-
-
-def is_element(kid: pikepdf.Object) -> bool:
-    return isinstance(kid, Dictionary) and "/S" in kid
-
-
-def is_objr(kid: pikepdf.Object) -> bool:
-    return isinstance(kid, Dictionary) and kid.get("/Type") == "/OBJR"
-
-
 def is_link(annotation: pikepdf.Dictionary) -> bool:
     return annotation.get("/Subtype") == "/Link"
 
 
-def page_of(element: pikepdf.Dictionary, pages: dict, inherited: int | None) -> int | None:
-    return pages[element.Pg.objgen] if "/Pg" in element else inherited
+def read_tree(root: pikepdf.Dictionary, pages: dict[tuple[int, int], int]) -> Element:
+    """The structure tree under `root`, read once."""
 
+    def own_page(obj: pikepdf.Dictionary) -> int | None:
+        return pages[obj.Pg.objgen] if "/Pg" in obj else None
 
-def mcid_of(kid: pikepdf.Object, page: int | None, pages: dict) -> Key | None:
-    if isinstance(kid, int):
-        return (page, kid) if page is not None else None
-    if isinstance(kid, Dictionary) and "/MCID" in kid and "/S" not in kid:
-        return (page_of(kid, pages, page), int(kid.MCID))
-    return None
-
-
-def walk(
-    element: pikepdf.Dictionary, pages: dict, page: int | None = None
-) -> Iterator[tuple[pikepdf.Dictionary, int | None]]:
-    """Every structure element under `element` (itself included when it is one), with its
-    page, parents before their kids. (A stack, not recursion: a generator per level makes
-    each element pass up through every level above it.)"""
-    stack = [(element, page)]
+    top = Element(root, None, None, None)
+    stack = [top]
     while stack:
-        element, page = stack.pop()
-        if is_element(element):
-            page = page_of(element, pages, page)
-            yield element, page
-        stack.extend((kid, page) for kid in reversed(kids(element)) if is_element(kid))
+        element = stack.pop()
+        for kid in kids(element.obj):
+            if isinstance(kid, Dictionary) and "/S" in kid:
+                ident = bytes(kid.ID) if "/ID" in kid else None
+                child = Element(kid, str(kid.S), own_page(kid), element, ident)
+                element.kids.append(child)
+                stack.append(child)
+            elif isinstance(kid, int):
+                element.kids.append(Leaf(kid, int(kid)))
+            elif isinstance(kid, Dictionary) and "/MCID" in kid:
+                element.kids.append(Leaf(kid, int(kid.MCID), own_page(kid)))
+            elif isinstance(kid, Dictionary) and kid.get("/Type") == "/OBJR":
+                element.kids.append(Leaf(kid, annotation=kid.Obj))
+            else:
+                element.kids.append(Leaf(kid))
+    return top
 
 
-def in_tree(root: pikepdf.Dictionary, pages: dict) -> set[Key]:
+def write_tree(top: Element) -> None:
+    """Every element's kids and parent, as the passes left them, into the file."""
+    stack = [top]
+    while stack:
+        element = stack.pop()
+        element.obj.K = Array([kid.obj for kid in element.kids])
+        for kid in element.elements():
+            kid.obj.P = element.obj
+            stack.append(kid)
+
+
+def page_of(element: Element, inherited: int | None) -> int | None:
+    return element.own_page if element.own_page is not None else inherited
+
+
+def walk(top: Element) -> Iterator[tuple[Element, int | None]]:
+    """Every structure element under `top` (not the root itself), with its page, parents
+    before their kids. (A stack, not recursion: a generator per level makes each element
+    pass up through every level above it.)"""
+    stack = [(kid, None) for kid in reversed(top.elements())]
+    while stack:
+        element, inherited = stack.pop()
+        page = page_of(element, inherited)
+        yield element, page
+        stack.extend((kid, page) for kid in reversed(element.elements()))
+
+
+def in_tree(top: Element) -> set[Key]:
     found = set()
-    for element, page in walk(root, pages):
-        for kid in kids(element):
-            if (key := mcid_of(kid, page, pages)) is not None:
+    for element, page in walk(top):
+        for kid in element.kids:
+            if isinstance(kid, Leaf) and (key := kid.key(page)) is not None:
                 found.add(key)
     return found
 
 
-def drop_elements(root: pikepdf.Dictionary, pages: dict, artifacts: set[Key]) -> None:
+def drop_elements(top: Element, artifacts: set[Key]) -> None:
     """Take the artifacts' MCIDs out of the tree, and the elements left with nothing."""
 
-    def prune(element: pikepdf.Dictionary, page: int | None) -> bool:
-        page = page_of(element, pages, page) if is_element(element) else page
-        kept = []
-        for kid in kids(element):
-            if mcid_of(kid, page, pages) in artifacts:
+    def prune(element: Element, page: int | None) -> bool:
+        page = page_of(element, page) if element.type else page
+        kept: list[Element | Leaf] = []
+        for kid in element.kids:
+            if isinstance(kid, Leaf) and kid.key(page) in artifacts:
                 continue
-            if is_element(kid) and not prune(kid, page):
+            if isinstance(kid, Element) and not prune(kid, page):
                 continue
             kept.append(kid)
-        changed = len(kept) != len(kids(element))
-        if changed:
-            set_kids(element, kept)
+        changed = len(kept) != len(element.kids)
+        element.kids = kept
         # An element that held only artifacts goes too; one that was empty from the start
         # (an image's placeholder, an empty cell) stays as WeasyPrint made it.
         return bool(kept) or not changed
 
-    prune(root, None)
+    prune(top, None)
 
 
-def merge_nested_links(root: pikepdf.Dictionary) -> set[tuple[int, int]]:
+def merge_nested_links(top: Element) -> set[tuple[int, int]]:
     """Fold every Link inside a Link into the outer one, keeping the outer annotation.
 
     HTML has no link inside a link: WeasyPrint gives each box inside an <a> (a span, a
@@ -316,109 +380,117 @@ def merge_nested_links(root: pikepdf.Dictionary) -> set[tuple[int, int]]:
     """
     kept: set[tuple[int, int]] = set()
 
-    def fold(element: pikepdf.Dictionary, below_link: bool) -> list[pikepdf.Object]:
+    def fold(element: Element, below_link: bool) -> list[Element | Leaf]:
         """The element's kids with inner links dissolved and their annotations dropped;
         `below_link` says whether a Link stands above the element."""
-        inside = below_link or element.get("/S") == "/Link"
-        result = []
-        for kid in kids(element):
-            if is_objr(kid) and is_link(kid.Obj):
+        inside = below_link or element.type == "/Link"
+        result: list[Element | Leaf] = []
+        for kid in element.kids:
+            if isinstance(kid, Leaf) and kid.annotation is not None and is_link(kid.annotation):
                 if below_link:
                     continue
-                kept.add(kid.Obj.objgen)
-            if is_element(kid):
+                kept.add(kid.annotation.objgen)
+            if isinstance(kid, Element):
                 inner = fold(kid, inside)
-                if inside and kid.S == "/Link":
+                if inside and kid.type == "/Link":
                     result.extend(inner)  # the inner Link's content joins the outer one
                     continue
-                set_kids(kid, inner)
+                kid.kids = inner
                 for grandkid in inner:
-                    if is_element(grandkid):
-                        grandkid.P = kid
+                    if isinstance(grandkid, Element):
+                        grandkid.parent = kid
             result.append(kid)
         return result
 
-    set_kids(root, fold(root, False))
+    top.kids = fold(top, False)
     return kept
 
 
-def merge_split_lists(root: pikepdf.Dictionary, pages: dict) -> None:
+def merge_split_lists(top: Element) -> None:
     """One list again where a page break cut it: WeasyPrint tags each page on its own, so
     a list running over a page becomes an L closing one page and an L opening the next.
 
     The two are taken for one list when every element above them, from where the pages
     meet, has the same type: two lists of their own meet like that only if nothing at
-    all stands between them in the HTML, which pandoc never writes.
+    all stands between them in the HTML, which pandoc never writes. A list over three
+    pages or more is one list too: each part joins the list the part before it joined.
     """
-    for parent, _page in [*list(walk(root, pages)), (root, None)]:
-        elements = [kid for kid in kids(parent) if is_element(kid)]
-        for before, after in itertools.pairwise(elements):
-            before_page = page_of(before, pages, None)
-            if before_page is None or page_of(after, pages, None) != before_page + 1:
+    joined: dict[int, Element] = {}  # id() of a list taken into another -> that list
+
+    def into(element: Element) -> Element:
+        while id(element) in joined:
+            element = joined[id(element)]
+        return element
+
+    for parent in [*(element for element, _ in list(walk(top))), top]:
+        for before, after in itertools.pairwise(parent.elements()):
+            if before.own_page is None or after.own_page != before.own_page + 1:
                 continue
             a, b = before, after
-            while a.S == b.S and a.S != "/L":
-                a_kids = [k for k in kids(a) if is_element(k)]
-                b_kids = [k for k in kids(b) if is_element(k)]
+            while a.type == b.type and a.type != "/L":
+                a_kids, b_kids = a.elements(), b.elements()
                 if not a_kids or not b_kids:
                     break
                 a, b = a_kids[-1], b_kids[0]
-            if a.S == b.S == "/L":
-                for item in kids(b):
-                    if is_element(item):
-                        item.P = a
-                set_kids(a, kids(a) + kids(b))
-                holder = b.P
-                set_kids(holder, [k for k in kids(holder) if k.objgen != b.objgen])
+            if a.type == b.type == "/L":
+                a = into(a)
+                for item in b.elements():
+                    item.parent = a
+                a.kids = a.kids + b.kids
+                holder = b.parent
+                assert holder is not None, "a list is an element's kid"
+                holder.kids = [k for k in holder.kids if k is not b]
+                joined[id(b)] = a
 
 
-def wrap_list_bodies(pdf: pikepdf.Pdf, root: pikepdf.Dictionary, pages: dict) -> None:
+def wrap_list_bodies(pdf: pikepdf.Pdf, top: Element) -> None:
     """What a list item holds besides its label goes in an LBody: WeasyPrint puts the
     paragraphs of an item with a marker straight into the LI."""
-    for item, _page in list(walk(root, pages)):
-        if item.S != "/LI":
+    for item, _page in list(walk(top)):
+        if item.type != "/LI":
             continue
-        result: list[pikepdf.Object] = []
-        body: pikepdf.Dictionary | None = None  # the LBody being filled
-        for kid in kids(item):
-            if is_element(kid) and kid.S in ("/Lbl", "/LBody"):
+        result: list[Element | Leaf] = []
+        body: Element | None = None  # the LBody being filled
+        for kid in item.kids:
+            if isinstance(kid, Element) and kid.type in ("/Lbl", "/LBody"):
                 result.append(kid)
                 body = None
                 continue
             if body is None:
-                body = pdf.make_indirect(
-                    Dictionary(Type=Name.StructElem, S=Name.LBody, P=item, K=Array())
+                obj = pdf.make_indirect(
+                    Dictionary(Type=Name.StructElem, S=Name.LBody, P=item.obj, K=Array())
                 )
-                if "/Pg" in item:
-                    body.Pg = item.Pg
+                if item.own_page is not None:
+                    obj.Pg = item.obj.Pg
+                body = Element(obj, "/LBody", item.own_page, item)
                 result.append(body)
-            body.K.append(kid)
-            if is_element(kid):
-                kid.P = body
-        if any(kid.objgen != old.objgen for kid, old in zip(result, kids(item), strict=False)):
-            set_kids(item, result)
+            body.kids.append(kid)
+            if isinstance(kid, Element):
+                kid.parent = body
+        item.kids = result
 
 
-def describe_links(root: pikepdf.Dictionary, pages: dict, text: Callable[[Key], str]) -> None:
+def describe_links(top: Element, text: Callable[[Key], str]) -> None:
     """Each link annotation described by its text (Matterhorn 28-004), not by its target.
 
     A link broken over two lines is two Link elements side by side; each is described
     by the text of both.
     """
 
-    def shown(element: pikepdf.Dictionary, page: int | None) -> str:
+    def shown(element: Element, page: int | None) -> str:
         parts = []
-        for kid in kids(element):
-            if (key := mcid_of(kid, page, pages)) is not None:
-                parts.append(text(key) if key[0] is not None else "")
-            elif is_element(kid):
-                parts.append(shown(kid, page_of(kid, pages, page)))
+        for kid in element.kids:
+            if isinstance(kid, Leaf):
+                if (key := kid.key(page)) is not None:
+                    parts.append(text(key) if key[0] is not None else "")
+            else:
+                parts.append(shown(kid, page_of(kid, page)))
         return "".join(parts)
 
-    for parent, _page in list(walk(root, pages)):
+    for parent, _page in list(walk(top)):
         run: list[tuple[pikepdf.Dictionary, str]] = []
-        for kid in [*kids(parent), None]:
-            annotation = link_annotation(kid) if kid is not None and is_element(kid) else None
+        for kid in [*parent.kids, None]:
+            annotation = link_annotation(kid) if isinstance(kid, Element) else None
             if run and (annotation is None or target(annotation) != target(run[0][0])):
                 description = " ".join(" ".join(t for _, t in run).split())
                 for a, _ in run:
@@ -426,13 +498,19 @@ def describe_links(root: pikepdf.Dictionary, pages: dict, text: Callable[[Key], 
                         a.Contents = pikepdf.String(description)
                 run = []
             if annotation is not None:
-                run.append((annotation, shown(kid, page_of(kid, pages, None))))
+                assert isinstance(kid, Element)
+                run.append((annotation, shown(kid, kid.own_page)))
 
 
-def link_annotation(element: pikepdf.Dictionary) -> pikepdf.Dictionary | None:
-    if element.S != "/Link":
+def link_annotation(element: Element) -> pikepdf.Dictionary | None:
+    if element.type != "/Link":
         return None
-    return next((kid.Obj for kid in kids(element) if is_objr(kid) and is_link(kid.Obj)), None)
+    found = (
+        kid.annotation
+        for kid in element.kids
+        if isinstance(kid, Leaf) and kid.annotation is not None and is_link(kid.annotation)
+    )
+    return next(found, None)
 
 
 def target(annotation: pikepdf.Dictionary) -> str:
@@ -441,45 +519,47 @@ def target(annotation: pikepdf.Dictionary) -> str:
     return str(annotation.get("/A", Dictionary()).get("/URI", ""))
 
 
-def scope_headers(pdf: pikepdf.Pdf, root: pikepdf.Dictionary, pages: dict) -> None:
+def scope_headers(pdf: pikepdf.Pdf, top: Element) -> None:
     """Header cells get a scope (Matterhorn 15-003); the IDs WeasyPrint gives them, which
     data cells name as their headers, get the ID tree that resolves them."""
     ids: dict[bytes, pikepdf.Dictionary] = {}
-    for element, _page in walk(root, pages):
-        if "/ID" in element:
-            ids[bytes(element.ID)] = element
-        if element.S == "/TH":
-            attributes = element.get("/A")
+    for element, _page in walk(top):
+        if element.ident is not None:
+            ids[element.ident] = element.obj
+        if element.type == "/TH":
+            attributes = element.obj.get("/A")
             if not isinstance(attributes, Dictionary):
-                attributes = element.A = Dictionary(O=Name.Table)
+                attributes = element.obj.A = Dictionary(O=Name.Table)
             attributes.Scope = Name.Row if is_row_header(element) else Name.Column
     if ids:
         names = Array()
         for key in sorted(ids):
             names.extend([pikepdf.String(key), ids[key]])
-        root.IDTree = pdf.make_indirect(Dictionary(Names=names))
+        top.obj.IDTree = pdf.make_indirect(Dictionary(Names=names))
 
 
-def is_row_header(cell: pikepdf.Dictionary) -> bool:
+def is_row_header(cell: Element) -> bool:
     """A header cell heads a row when it starts a body row that also holds data cells."""
-    row = cell.get("/P")
-    if row is None or row.get("/S") != "/TR" or row.get("/P", {}).get("/S") == "/THead":
+    row = cell.parent
+    if row is None or row.type != "/TR" or (row.parent and row.parent.type == "/THead"):
         return False
-    cells = [k for k in kids(row) if is_element(k)]
-    return bool(cells) and cells[0].objgen == cell.objgen and any(c.S == "/TD" for c in cells)
+    cells = row.elements()
+    return bool(cells) and cells[0] is cell and any(c.type == "/TD" for c in cells)
 
 
-def rebuild_parent_tree(pdf: pikepdf.Pdf, root: pikepdf.Dictionary, pages: dict) -> None:
+def rebuild_parent_tree(pdf: pikepdf.Pdf, top: Element) -> None:
     """The parent tree from the tree as it now is: each page's MCIDs to their elements, and
     each annotation to the element holding it."""
-    by_page: dict[int, dict[int, pikepdf.Dictionary]] = defaultdict(dict)
+    by_page: dict[int | None, dict[int, pikepdf.Dictionary]] = defaultdict(dict)
     owners: list[tuple[pikepdf.Dictionary, pikepdf.Dictionary]] = []
-    for element, page in walk(root, pages):
-        for kid in kids(element):
-            if (key := mcid_of(kid, page, pages)) is not None:
-                by_page[key[0]][key[1]] = element
-            elif is_objr(kid):
-                owners.append((kid.Obj, element))
+    for element, page in walk(top):
+        for kid in element.kids:
+            if not isinstance(kid, Leaf):
+                continue
+            if (key := kid.key(page)) is not None:
+                by_page[key[0]][key[1]] = element.obj
+            elif kid.annotation is not None:
+                owners.append((kid.annotation, element.obj))
     nums = Array()
     for index, page in enumerate(pdf.pages):
         page.StructParents = index
@@ -489,5 +569,6 @@ def rebuild_parent_tree(pdf: pikepdf.Pdf, root: pikepdf.Dictionary, pages: dict)
     for number, (annotation, element) in enumerate(owners, start=len(pdf.pages)):
         annotation.StructParent = number
         nums.extend([number, element])
+    root = top.obj
     root.ParentTree = pdf.make_indirect(Dictionary(Nums=nums))
     root.ParentTreeNextKey = len(pdf.pages) + len(owners)
