@@ -339,3 +339,26 @@ def test_a_source_that_spells_the_mark_for_a_pdf_facts_keeps_its_text(tmp_path: 
     assert "&lt;!-- the facts of" in page
     assert spelt not in page
     assert len(re.findall(r"PDF, \d+ KB, \d+ pages", page)) == 1
+
+
+def test_a_page_reused_from_the_store_is_filled_in_without_changing_the_store(
+    tmp_path: Path,
+) -> None:
+    """The page kept from a build that rendered its PDF holds the mark; reused when that PDF
+    is rendered again (here: deleted), its facts go in a file of its own, not through the
+    store's file it is a second name of."""
+    project = generate(tmp_path, 1)
+    build(project, "build")
+    store = project / "build" / ".cache" / "pages-subscriber"
+    marked = [p for p in store.iterdir() if b"<!-- the facts of" in p.read_bytes()]
+    assert len(marked) == 1
+    kept = marked[0].read_bytes()
+    (project / "build" / "pdf" / f"{EDITED}.pdf").unlink()
+    build(project, "build")
+    assert marked[0].read_bytes() == kept
+    page = project / "site" / "briefings" / EDITED / "index.html"
+    assert page.stat().st_ino != marked[0].stat().st_ino
+    pdf = project / "build" / "pdf" / f"{EDITED}.pdf"
+    assert facts_line(page) == (
+        f"PDF, {round(pdf.stat().st_size / 1000)} KB, {len(PdfReader(pdf).pages)} pages"
+    )
