@@ -362,3 +362,23 @@ def test_a_page_reused_from_the_store_is_filled_in_without_changing_the_store(
     assert facts_line(page) == (
         f"PDF, {round(pdf.stat().st_size / 1000)} KB, {len(PdfReader(pdf).pages)} pages"
     )
+
+
+def test_the_build_after_a_first_build_makes_again_only_the_pages_that_changed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A first build offers its PDFs before they are written, in the order it offers them
+    once they are: the next build's pages have the same files to link to. Made again: the
+    edited briefing's page, and the other's, which now states its PDF's facts itself."""
+    project = generate(tmp_path, 2)
+    catalogue = Project(project).load()
+    build_edition(Project(project), catalogue, Edition.subscriber, 2, lambda *_: None)
+    source = project / "briefings" / f"{UNTOUCHED}.yaml"
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace("Section 1:", "Section one:", 1), encoding="utf-8")
+    catalogue = Project(project).load()
+    with caplog.at_level(logging.DEBUG, logger="mkdocs.plugins"):
+        build_edition(Project(project), catalogue, Edition.subscriber, 2, lambda *_: None)
+    made = [r.getMessage() for r in caplog.records if "page(s) made" in r.getMessage()]
+    assert len(made) == 1
+    assert made[0].split(": ")[-1].startswith("2 page(s) made"), made

@@ -9,9 +9,8 @@ the benchmark call it without MkDocs.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
-from itertools import chain
 from pathlib import Path
 
 from insight import ASSETS
@@ -91,24 +90,24 @@ def generate_site(
     (see insight.site.downloads) and, until they are written, published empty."""
     edition = settings.edition
     pages = site_pages(catalogue)
-    copied = copied_files(project, catalogue, edition)
+    copied = copied_files(project, catalogue, edition, pending)
     offers = {b.id: offered(b, copied, edition, pending) for b in catalogue.briefings}
-    unwritten = [o.src_uri for o in chain(*offers.values()) if o.src_uri not in copied]
     sitemap = SiteMap(
-        frozenset([*documents, *copied, *unwritten, *(p.src_uri for p in pages), FEED]),
+        frozenset([*documents, *copied, *(p.src_uri for p in pages), FEED]),
         settings.site_url,
         settings.use_directory_urls,
     )
     shared = shared_files(catalogue, settings, sitemap.address)
     sitemap = sitemap.with_paths(list(shared))
     files = [
-        SiteFile(src_uri, content=site_stylesheet(path, project.root))
+        SiteFile(src_uri, content=b"")  # a download not written yet
+        if path is None
+        else SiteFile(src_uri, content=site_stylesheet(path, project.root))
         if src_uri == STYLESHEET  # after the brand's colours and fonts (see insight.look)
         else SiteFile(src_uri, source=path)
         for src_uri, path in copied.items()
     ]
     files += [SiteFile(src_uri, content=content) for src_uri, content in shared.items()]
-    files += [SiteFile(src_uri, content=b"") for src_uri in unwritten]
     files += [
         SiteFile(
             page.src_uri,
@@ -134,7 +133,10 @@ def with_citation(page: Page, catalogue: Catalogue, sitemap: SiteMap) -> Page:
 
 
 def offered(
-    briefing: Briefing, copied: dict[str, Path], edition: Edition, pending: Collection[str]
+    briefing: Briefing,
+    copied: Mapping[str, Path | None],
+    edition: Edition,
+    pending: Collection[str],
 ) -> list[Offered]:
     """The downloads of `briefing` the edition offers, in order: those being rendered, and
     those built and readable."""
@@ -143,7 +145,7 @@ def offered(
         src_uri = download.site_path(briefing.id)
         if src_uri in pending:
             found.append(Offered(download, src_uri, Pending(src_uri)))
-        elif src_uri in copied and (facts := download.facts(copied[src_uri])) is not None:
+        elif (path := copied.get(src_uri)) and (facts := download.facts(path)) is not None:
             found.append(Offered(download, src_uri, facts))
     return found
 
@@ -160,10 +162,17 @@ def shared_files(
     return files
 
 
-def copied_files(project: Project, catalogue: Catalogue, edition: Edition) -> dict[str, Path]:
+def copied_files(
+    project: Project, catalogue: Catalogue, edition: Edition, pending: Collection[str] = ()
+) -> dict[str, Path | None]:
     """Site path -> file, of what the site copies: the stylesheet, scripts and fonts, the
-    source images the edition's texts show, and the built downloads of the edition."""
-    files = {PUBLISHED_ASSETS + p.name: p for p in sorted(SITE_ASSETS.iterdir())}
+    source images the edition's texts show, and the downloads of the edition, built or
+    being rendered (`pending`; None while not written yet). The downloads come in one order
+    whether written or not: the order of the site's files is in every page's key (see
+    insight.site.reuse), so a first build's pages are reused by the next."""
+    files: dict[str, Path | None] = {
+        PUBLISHED_ASSETS + p.name: p for p in sorted(SITE_ASSETS.iterdir())
+    }
     files |= {
         f"{PUBLISHED_ASSETS}fonts/{p.name}": p for p in sorted((ASSETS / "fonts").glob("*.woff2"))
     }
@@ -171,4 +180,10 @@ def copied_files(project: Project, catalogue: Catalogue, edition: Edition) -> di
     # by the names the loader checked, and only while each is still a regular file there.
     images = {name: image_file(project.images, name) for name in catalogue.shown_images()}
     files |= {IMAGES + name: path for name, path in images.items() if path is not None}
-    return files | built_downloads(project, catalogue, edition)
+    built = built_downloads(project, catalogue, edition)
+    return files | {
+        src_uri: built.get(src_uri)
+        for download in downloads_of(edition)
+        for briefing in catalogue.briefings
+        if (src_uri := download.site_path(briefing.id)) in built or src_uri in pending
+    }
