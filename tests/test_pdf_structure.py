@@ -561,15 +561,23 @@ def test_content_the_renderer_does_not_write_is_refused_not_guessed_at(content: 
         finish_tagging(one_page_pdf(content))
 
 
-def test_a_list_over_three_pages_is_one_list_with_every_item(tmp_path: Path) -> None:
-    """A page break cuts it twice: the third part joins the list the second joined."""
+@pytest.mark.parametrize(
+    "around",
+    ["{}", "<section><h2>A section</h2><p>Before the list.</p>{}<p>After it.</p></section>"],
+    ids=["on its own", "in a section"],
+)
+def test_a_list_over_three_pages_is_one_list_with_every_item(tmp_path: Path, around: str) -> None:
+    """A page break cuts it twice: each part joins the list the part before it joined,
+    and a section's part that held only the list goes with it."""
     items = "".join(f"<li>Item {n}, of a list that runs over three pages.</li>" for n in range(150))
-    html = f'<html lang="en-GB"><head><title>A long list</title></head><body><ul>{items}</ul></body></html>'
+    body = around.format(f"<ul>{items}</ul>")
+    html = f'<html lang="en-GB"><head><title>A long list</title></head><body>{body}</body></html>'
     path = tmp_path / "list.pdf"
     path.write_bytes(pdf_bytes(html, images=tmp_path, variables=look_of(None).variables("print")))
     s = Structure(path)
-    assert len(s.pdf.pages) >= 3
+    assert len(s.pdf.pages) >= 4
     lists = [e for e in s.elements if e.tag == "L"]
     assert [len(e.kids) for e in lists] == [150]
+    assert not [e.tag for e in s.elements if not e.kids and not e.mcids and not e.objrs]
     assert not lists_split_by_pages(s)
     assert not unreachable_content(s)

@@ -413,9 +413,10 @@ def merge_split_lists(top: Element) -> None:
     The two are taken for one list when every element above them, from where the pages
     meet, has the same type: two lists of their own meet like that only if nothing at
     all stands between them in the HTML, which pandoc never writes. A list over three
-    pages or more is one list too: each part joins the list the part before it joined.
+    pages or more is one list too: a part of it, and each element above it that held
+    nothing else on its page (the page's part of a section), joins the part before it.
     """
-    joined: dict[int, Element] = {}  # id() of a list taken into another -> that list
+    joined: dict[int, Element] = {}  # id() of an element taken into another -> that one
 
     def into(element: Element) -> Element:
         while id(element) in joined:
@@ -426,21 +427,25 @@ def merge_split_lists(top: Element) -> None:
         for before, after in itertools.pairwise(parent.elements()):
             if before.own_page is None or after.own_page != before.own_page + 1:
                 continue
-            a, b = before, after
-            while a.type == b.type and a.type != "/L":
-                a_kids, b_kids = a.elements(), b.elements()
+            above_a, above_b = [into(before)], [after]
+            while above_a[-1].type == above_b[-1].type != "/L":
+                a_kids, b_kids = above_a[-1].elements(), above_b[-1].elements()
                 if not a_kids or not b_kids:
                     break
-                a, b = a_kids[-1], b_kids[0]
-            if a.type == b.type == "/L":
-                a = into(a)
-                for item in b.elements():
-                    item.parent = a
-                a.kids = a.kids + b.kids
-                holder = b.parent
-                assert holder is not None, "a list is an element's kid"
-                holder.kids = [k for k in holder.kids if k is not b]
-                joined[id(b)] = a
+                above_a.append(into(a_kids[-1]))
+                above_b.append(b_kids[0])
+            if above_a[-1].type == above_b[-1].type == "/L":
+                for a, b in reversed(list(zip(above_a, above_b, strict=True))):
+                    if b is not above_b[-1] and b.kids:
+                        break
+                    for kid in b.elements():
+                        kid.parent = a
+                    a.kids = a.kids + b.kids
+                    b.kids = []
+                    holder = b.parent
+                    assert holder is not None, "a list is an element's kid"
+                    holder.kids = [k for k in holder.kids if k is not b]
+                    joined[id(b)] = a
 
 
 def wrap_list_bodies(pdf: pikepdf.Pdf, top: Element) -> None:
