@@ -7,7 +7,7 @@ import difflib
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -17,7 +17,15 @@ from insight.addresses import clashes
 from insight.citation import References, render_references
 from insight.errors import SourceError, SourceErrors
 from insight.load import Loc, Locator, load_file, read_source
-from insight.markdown import Rendered, Texts, answered_ahead, render_texts, stored_answer, texts_of
+from insight.markdown import (
+    Rendered,
+    Texts,
+    answered_ahead,
+    pandoc,
+    render_texts,
+    stored_answer,
+    texts_of,
+)
 from insight.model import Briefing, CaseStudy, Delusion, Principle
 from insight.validate import validate_briefing
 
@@ -123,7 +131,7 @@ def load_catalogue(
 
     workers = os.cpu_count() or 1
     # Threads keep every core busy while each waits for its pandoc process.
-    with ThreadPoolExecutor(workers) as pool:
+    with pandoc.threads(workers) as pool:
         # The first sources pandoc has not seen are converted as soon as each is read, while
         # the others are: after an edit, the one text to convert is done by the time the rest
         # are read. The sources saved last are read first, so that an edit is among them.

@@ -20,8 +20,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import yaml
 from pypdf import PdfReader
 
+from bench.generate import generate
 from insight.faults import ENVIRONMENT_FAULT, describe
 from tests.conftest import copy_of_the_repository
 from tests.support import fingerprint
@@ -510,3 +512,37 @@ def test_ctrl_c_while_the_command_line_is_still_importing_ends_it_quietly(tmp_pa
     )
     assert result.returncode == 130
     assert result.stderr == ""
+
+
+def pandoc_in(group: int) -> list[int]:
+    def name(pid: int) -> str:
+        try:
+            return Path(f"/proc/{pid}/comm").read_text().strip()
+        except OSError:
+            return ""
+
+    return [pid for pid in in_group(group) if name(pid) == "pandoc"]
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_a_build_stopped_while_pandoc_works_on_a_text_ends_at_once(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    """pandoc runs in threads, which a signal does not reach: stopping the build kills it
+    there and starts no other run, rather than waiting for each run's time limit."""
+    project = generate(tmp_path, 1)
+    source = next((project / "briefings").glob("*.yaml"))
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    data["sections"][0]["body"] = "[[[[[x]]]]] " * 2000  # seconds of pandoc's time
+    source.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    build = started_build(project)
+    assert wait_for(lambda: bool(pandoc_in(build.pid)), 30), "pandoc never started"
+    time.sleep(0.5)
+    stopped = time.monotonic()
+    os.kill(build.pid, stop)  # the build alone: pandoc gets no signal of its own
+    _, stderr = build.communicate(timeout=60)
+    assert time.monotonic() - stopped < 2.5, stderr
+    assert build.returncode == 128 + stop, stderr
+    assert "Traceback" not in stderr
+    assert wait_for(lambda: not in_group(build.pid), 2), "pandoc outlived the build"
+    assert not list(project.glob("core*"))

@@ -18,7 +18,6 @@ import json
 import re
 import time
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -256,7 +255,7 @@ def converted_together(
         }
 
     together: dict[str, list[dict[str, Any]]] = {}
-    with ThreadPoolExecutor(workers) as pool:
+    with pandoc.threads(workers) as pool:
         for answered in pool.map(convert, batches):
             together.update(answered)
     return together
@@ -386,7 +385,7 @@ def over_limit(fields: list[tuple[Loc, str]], locator: Locator) -> list[SourceEr
         return ""
 
     texts = list(dict.fromkeys(text for _, text in fields))
-    with ThreadPoolExecutor(2) as pool:
+    with pandoc.threads(2) as pool:
         problems = dict(zip(texts, pool.map(problem, texts), strict=True))
     hint = "look for deeply nested or unclosed brackets [ ], or split the text"
     errors = [

@@ -10,6 +10,11 @@ still reading pandoc's 150 MB program from a cold disk, takes longer by the cloc
 without being any more the text's fault. (A first build on a fresh machine was seen to
 wait eighteen seconds for the disk, and blamed two briefings' Markdown for it.) The
 clock has a limit too, far above the other, for a run that stops without working.
+
+Runs happen in threads (`threads`) while the build's main thread waits. A Ctrl-C or
+SIGTERM reaches only that thread, so leaving the threads by one kills the pandoc
+processes running and refuses every later run: the build ends at once, rather than
+once each run has gone to its limit.
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ import math
 import resource
 import signal
 import subprocess
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -39,6 +47,65 @@ CLOCK_SECONDS = 60.0
 HEAP = "384m"
 
 
+class PandocStopped(BaseException):
+    """The build is stopping (see `threads`): no pandoc run goes on or starts. Not an
+    Exception, so that no caller takes it for a run that failed."""
+
+
+class Running:
+    """The pandoc processes running, and whether the build is stopping."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.processes: set[subprocess.Popen[str]] = set()
+        self.stopping = False
+
+    def start(self, command: list[str]) -> subprocess.Popen[str]:
+        with self.lock:
+            if self.stopping:
+                raise PandocStopped
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            self.processes.add(process)
+            return process
+
+    def end(self, process: subprocess.Popen[str]) -> None:
+        with self.lock:
+            self.processes.discard(process)
+        if self.stopping:
+            raise PandocStopped
+
+    def stop(self) -> None:
+        with self.lock:
+            self.stopping = True
+            for process in self.processes:
+                process.kill()
+
+
+RUNNING = Running()
+
+
+@contextlib.contextmanager
+def threads(workers: int) -> Iterator[ThreadPoolExecutor]:
+    """A pool of `workers` threads to run pandoc in. Left by Ctrl-C or SIGTERM (anything
+    raised that is not an Exception), it starts none of the work still waiting, kills
+    every pandoc process running and refuses every later run, in any thread."""
+    with ThreadPoolExecutor(workers) as pool:
+        try:
+            yield pool
+        except Exception:
+            raise
+        except BaseException:
+            RUNNING.stop()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
 class PandocLimit(Exception):
     """A pandoc run went past its time or memory limit."""
 
@@ -56,15 +123,9 @@ def run(options: list[str], request: str, *, seconds: float = SECONDS) -> str:
     """pandoc's output for `request` with `options`, sandboxed and within the limits (`seconds`
     of processor time), or `PandocLimit`."""
     command = [pypandoc.get_pandoc_path(), "+RTS", f"-M{HEAP}", "-RTS", "--sandbox", *options]
-    process = subprocess.Popen(
-        command,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = RUNNING.start(command)
     try:
-        limit_processor_time(process.pid, seconds)
+        limit(process.pid, seconds)
         stdout, stderr = process.communicate(request, timeout=max(CLOCK_SECONDS, seconds))
     except subprocess.TimeoutExpired:
         process.kill()
@@ -76,6 +137,8 @@ def run(options: list[str], request: str, *, seconds: float = SECONDS) -> str:
         process.kill()
         process.wait()
         raise
+    finally:
+        RUNNING.end(process)
     if process.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
         raise PandocLimit(f"took longer than {seconds:g} seconds")
     if process.returncode != 0:
@@ -85,12 +148,14 @@ def run(options: list[str], request: str, *, seconds: float = SECONDS) -> str:
     return stdout
 
 
-def limit_processor_time(pid: int, seconds: float) -> None:
+def limit(pid: int, seconds: float) -> None:
     """Stop the process once it has had `seconds` of processor time, counted from its start
     (so also what it used before the limit was set): SIGXCPU, and SIGKILL a second later
-    should it go on."""
+    should it go on. SIGXCPU would leave a core file of pandoc's memory where the build
+    runs: none is written."""
     soft = max(1, math.ceil(seconds))
     with contextlib.suppress(ProcessLookupError):  # done already: its answer is read as it is
+        resource.prlimit(pid, resource.RLIMIT_CORE, (0, 0))
         resource.prlimit(pid, resource.RLIMIT_CPU, (soft, soft + 1))
 
 
