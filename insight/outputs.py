@@ -11,7 +11,7 @@ renderer of its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,14 +128,20 @@ def downloads_of(edition: Edition) -> list[Download]:
     return [d for d in DOWNLOADS if edition in d.editions]
 
 
-def built_downloads(project: Project, catalogue: Catalogue, edition: Edition) -> dict[str, Path]:
-    """Site path -> built file, of every download the edition publishes that is there now."""
-    return {
-        d.site_path(b.id): path
-        for d in downloads_of(edition)
-        for b in catalogue.briefings
-        if (path := d.built(project, b.id)).is_file()
-    }
+def site_downloads(
+    project: Project, catalogue: Catalogue, edition: Edition, pending: Collection[str] = ()
+) -> dict[str, Path | None]:
+    """Site path -> built file, of every download the edition publishes that is there now or
+    is `pending` (being rendered: None while not written yet), in one order either way."""
+    found: dict[str, Path | None] = {}
+    for download in downloads_of(edition):
+        for briefing in catalogue.briefings:
+            src_uri, path = download.site_path(briefing.id), download.built(project, briefing.id)
+            if path.is_file():
+                found[src_uri] = path
+            elif src_uri in pending:
+                found[src_uri] = None
+    return found
 
 
 def discard_held_back(project: Project, every: Catalogue, published: Catalogue) -> None:

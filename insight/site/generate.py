@@ -18,7 +18,7 @@ from insight.catalogue import Catalogue
 from insight.edition import Edition
 from insight.markdown.images import image_file
 from insight.model import Briefing
-from insight.outputs import Download, built_downloads, downloads_of
+from insight.outputs import Download, downloads_of, site_downloads
 from insight.project import Project
 from insight.release import when
 from insight.site.cite import Address, citation_files, how_to_cite
@@ -180,10 +180,4 @@ def copied_files(
     # by the names the loader checked, and only while each is still a regular file there.
     images = {name: image_file(project.images, name) for name in catalogue.shown_images()}
     files |= {IMAGES + name: path for name, path in images.items() if path is not None}
-    built = built_downloads(project, catalogue, edition)
-    return files | {
-        src_uri: built.get(src_uri)
-        for download in downloads_of(edition)
-        for briefing in catalogue.briefings
-        if (src_uri := download.site_path(briefing.id)) in built or src_uri in pending
-    }
+    return files | site_downloads(project, catalogue, edition, pending)
