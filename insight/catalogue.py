@@ -16,7 +16,7 @@ from typing import Any
 from insight.addresses import clashes
 from insight.citation import References, render_references
 from insight.errors import SourceError, SourceErrors
-from insight.load import Loc, Locator, load_file, read_source
+from insight.load import Loc, Locator, load_file, load_kept, read_source
 from insight.markdown import (
     Rendered,
     Texts,
@@ -105,8 +105,8 @@ def load_catalogue(
 ) -> Catalogue:
     """Load, validate and render every source; raise `SourceErrors` with all problems found.
 
-    With a `cache` folder, the Markdown of a source whose texts did not change is not rendered
-    again; with `parsed`, a source whose bytes did not change since a load given the same is
+    With a `cache` folder, a source whose bytes did not change is not parsed again, nor the
+    Markdown of one whose texts did not change rendered again; with `parsed`, a source whose bytes did not change since a load given the same is
     not parsed or validated again.
     """
     files = list(files)
@@ -144,7 +144,11 @@ def load_catalogue(
                 raw = read_source(path, display)
                 source = parsed.get(path, display, raw) if parsed else None
                 if source is None:
-                    data, locator = load_file(path, display, raw)
+                    data, locator = (
+                        load_kept(path, display, raw, cache / f"{path.stem}.source.json")
+                        if cache
+                        else load_file(path, display, raw)
+                    )
                     source = source_of(path, data, locator)
                     if parsed is not None:
                         parsed.keep(path, display, raw, source)

@@ -102,8 +102,10 @@ class Project:
             raise SourceErrors(errors)
 
     @property
-    def markdown_cache(self) -> Path | None:
-        return self.cache_dir / "markdown" if self.cache_dir.is_dir() else None
+    def sources_cache(self) -> Path | None:
+        """What loading keeps of each source: its plain data, pandoc's answers for its
+        Markdown and its formatted references (see `load_catalogue`)."""
+        return self.cache_dir / "sources" if self.cache_dir.is_dir() else None
 
     def sources(self) -> list[Path]:
         from insight.catalogue import source_files  # see insight.cli: loaded when first needed
@@ -118,7 +120,7 @@ class Project:
 
         self.refuse_tracked_cache()
         return load_catalogue(
-            self.sources(), self.images, base=self.root, cache=self.markdown_cache, parsed=parsed
+            self.sources(), self.images, base=self.root, cache=self.sources_cache, parsed=parsed
         )
 
     def check(self, files: list[Path]) -> Catalogue | None:
@@ -135,7 +137,7 @@ class Project:
         self.refuse_tracked_cache()  # its answers would pass what `build` refuses
         try:
             return load_catalogue(
-                [*files, *context], self.images, base=self.root, cache=self.markdown_cache
+                [*files, *context], self.images, base=self.root, cache=self.sources_cache
             )
         except SourceErrors as exc:
             shown = {display_path(f, self.root) for f in files}

@@ -474,7 +474,7 @@ def test_a_damaged_site_is_built_again(project: Path) -> None:
 
 def test_a_damaged_cache_entry_is_made_again(project: Path) -> None:
     cache = project / "build" / ".cache"
-    for entry in [cache / "site-subscriber.json", *(cache / "markdown").glob("*.json")]:
+    for entry in [cache / "site-subscriber.json", *(cache / "sources").glob("*.json")]:
         entry.write_bytes(entry.read_bytes()[:10])
     result = build(project)
     assert result.returncode == 0, result.stderr
