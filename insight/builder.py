@@ -80,7 +80,10 @@ def build_edition(
             """Wait for the downloads and put each new one, and what it is, in the site
             `fresh`; False when one is not a file the site may offer."""
             finish()
-            facts = {src_uri: facts_of(d, path) for src_uri, (path, d) in pending.items()}
+            facts = {
+                src_uri: facts_of(d, path, d.kept_facts(project))
+                for src_uri, (path, d) in pending.items()
+            }
             readable = {src_uri: told for src_uri, told in facts.items() if told is not None}
             if len(readable) < len(facts):
                 built.site_rebuilt = True
@@ -106,5 +109,5 @@ def build_edition(
     return built
 
 
-def facts_of(download: Download, path: Path) -> Facts | None:
-    return download.facts(path) if path.is_file() else None
+def facts_of(download: Download, path: Path, kept: Path | None) -> Facts | None:
+    return download.facts(path, kept) if path.is_file() else None

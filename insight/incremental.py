@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from functools import cache, lru_cache
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from insight.faults import located
 
@@ -198,20 +198,25 @@ def file_identity(path: Path) -> tuple[int, ...] | None:
 SETTLED_NS = 1_000_000_000
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
-def kept_while_unchanged(read: Callable[[Path], T]) -> Callable[[Path], T]:
-    """`read(path)`, kept while the file is the same one (see `file_identity`): for what a
-    build, and a preview at every save, asks of the same file again and again. What it
+def kept_while_unchanged(
+    read: Callable[Concatenate[Path, P], T],
+) -> Callable[Concatenate[Path, P], T]:
+    """`read(path, ...)`, kept while the file is the same one (see `file_identity`): for what
+    a build, and a preview at every save, asks of the same file again and again. What it
     raises is not kept."""
 
     @lru_cache(maxsize=4096)
-    def kept(path: Path, identity: tuple[int, ...]) -> T:
-        return read(path)
+    def kept(path: Path, identity: tuple[int, ...], *args: P.args, **kwargs: P.kwargs) -> T:
+        return read(path, *args, **kwargs)
 
     @functools.wraps(read)
-    def reading(path: Path) -> T:
+    def reading(path: Path, *args: P.args, **kwargs: P.kwargs) -> T:
         identity = file_identity(path)
-        return read(path) if identity is None else kept(path, identity)
+        if identity is None:
+            return read(path, *args, **kwargs)
+        return kept(path, identity, *args, **kwargs)
 
     return reading

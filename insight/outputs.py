@@ -59,8 +59,10 @@ class Download:
     """start(project, catalogue, ids, jobs, meanwhile): a context in which the files of the
     given briefings (all when None) that are out of date are rendered, up to `jobs` at a
     time, away from this process when the caller works `meanwhile`."""
-    facts: Callable[[Path], Facts | None]
-    """What a reader is told before downloading a built file; None for a file that is not one."""
+    facts: Callable[[Path, Path | None], Facts | None]
+    """facts(file, kept): what a reader is told before downloading a built file; None for a
+    file that is not one. `kept`: a folder of the build cache to keep them in (see
+    `kept_facts`), or None."""
     ahead: Callable[[int | None], AbstractContextManager[None]]
     """ahead(jobs): a context, entered before the catalogue is loaded, in which the files
     `start` renders (up to `jobs` at a time) start sooner: a PDF worker loads WeasyPrint
@@ -83,6 +85,12 @@ class Download:
         """Where the keys of the files last rendered are kept (see insight.incremental)."""
         return project.cache_dir / self.key
 
+    def kept_facts(self, project: Project) -> Path | None:
+        """Where the facts of the built files are kept while each is the same file: beside
+        their stamps, in a project that has a build cache (a plain `mkdocs build` of one
+        never built leaves none behind)."""
+        return self.stamps(project) if project.cache_dir.is_dir() else None
+
 
 def start_pdfs(
     project: Project,
@@ -97,10 +105,10 @@ def start_pdfs(
     return rendering(project, catalogue, ids, jobs=jobs, meanwhile=meanwhile)
 
 
-def facts_of_pdf(path: Path) -> Facts | None:
-    from insight.site.downloads import pdf_facts  # pikepdf, once a built file is read
+def facts_of_pdf(path: Path, kept: Path | None) -> Facts | None:
+    from insight.site.downloads import pdf_facts
 
-    return pdf_facts(path)
+    return pdf_facts(path, kept)
 
 
 def pdf_workers_ahead(jobs: int | None) -> AbstractContextManager[None]:

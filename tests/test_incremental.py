@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import logging
 import os
 import pty
@@ -18,6 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import pikepdf
 import pytest
 import yaml
 from pypdf import PdfReader
@@ -204,7 +206,7 @@ def test_a_pdf_the_site_cannot_read_once_written_is_not_offered(
     """A PDF written but not one a viewer can open (as the site reads it) is not offered:
     the site made while it rendered is made again without it."""
     project = generate(tmp_path, 1)
-    monkeypatch.setattr(downloads, "pdf_facts", lambda path: None)
+    monkeypatch.setattr(downloads, "pdf_facts", lambda path, kept=None: None)
     catalogue = Project(project).load()
     built = build_edition(Project(project), catalogue, Edition.subscriber, 2, lambda *_: None)
     assert built.site_rebuilt
@@ -322,6 +324,39 @@ def test_a_file_changed_in_the_last_second_is_not_told_apart_by_its_times(tmp_pa
     kept.write_bytes(b"two")
     assert file_identity(kept) is None
     assert file_identity(tmp_path / "missing.png") is None
+
+
+def blank_pdf(path: Path, pages: int) -> Path:
+    with pikepdf.new() as pdf:
+        for _ in range(pages):
+            pdf.add_blank_page()
+        pdf.save(path)
+    return path
+
+
+def test_the_facts_of_a_pdf_are_kept_while_it_is_the_same_file(tmp_path: Path) -> None:
+    # Read without the process's own memory of them, as the next build reads them.
+    facts = downloads.pdf_facts.__wrapped__
+    kept = tmp_path / "cache"
+    pdf = blank_pdf(tmp_path / "a.pdf", 3)
+    assert facts(pdf, kept).pages == 3
+    assert list(kept.glob("*")) == []  # written in the last second: not told apart yet
+    time.sleep(1.1)
+    assert facts(pdf, kept).pages == 3
+    [entry] = kept.glob("*.facts.json")
+    stored = json.loads(entry.read_bytes())
+    entry.write_text(json.dumps({**stored, "value": ["PDF", "1 KB", 99]}), encoding="utf-8")
+    assert facts(pdf, kept).pages == 99  # what was kept, not the file, was read
+    entry.write_text(json.dumps({**stored, "value": ["PDF", "1 KB", "99"]}), encoding="utf-8")
+    assert facts(pdf, kept).pages == 3  # a damaged entry is read again from the file
+    blank_pdf(pdf, 5)
+    assert facts(pdf, kept).pages == 5
+    time.sleep(1.1)
+    assert facts(pdf, kept).pages == 5  # another file, whatever was kept of the first
+    pdf.write_bytes(b"no PDF")
+    time.sleep(1.1)
+    assert facts(pdf, kept) is None
+    assert facts(pdf, None) is None
 
 
 def test_a_source_that_spells_the_mark_for_a_pdf_facts_keeps_its_text(tmp_path: Path) -> None:

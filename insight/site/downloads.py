@@ -14,10 +14,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import pikepdf
-
-from insight.incremental import kept_while_unchanged, write_atomically
+from insight.incremental import (
+    file_identity,
+    kept_while_unchanged,
+    readable_json,
+    store_json,
+    write_atomically,
+)
 
 
 @dataclass(frozen=True)
@@ -64,17 +69,38 @@ def fill_in(site: Path, facts: Mapping[str, Facts]) -> None:
 
 # Every site build asks of every PDF, and the preview builds the site at every save.
 @kept_while_unchanged
-def pdf_facts(path: Path) -> Facts | None:
+def pdf_facts(path: Path, kept: Path | None = None) -> Facts | None:
     """The facts of a built PDF, read from the file itself; None for a file that is no PDF,
-    which is then not offered (`build.py build` renders it again: see insight.incremental)."""
+    which is then not offered (`build.py build` renders it again: see insight.incremental).
+
+    With `kept`, a folder of the build cache, the facts read are kept there while the file
+    is the same one (see `file_identity`): opening every PDF took a fifth of a second of
+    each build after an edit."""
+    identity = file_identity(path)
+    entry = kept / f"{path.name}.facts.json" if kept and identity else None
+    key = ",".join(map(str, identity or ()))
+    if entry and (told := facts_kept(readable_json(entry), key)):
+        return told
     size = path.stat().st_size
+    import pikepdf  # a tenth of a second: only once a file is read
+
     # Without recovery, as a viewer would: a file qpdf could only piece together is not offered.
     try:
         with pikepdf.open(path, attempt_recovery=False) as pdf:
             pages = len(pdf.pages)
     except (pikepdf.PdfError, pikepdf.PasswordError):
         return None
-    return Facts("PDF", file_size(size), pages)
+    facts = Facts("PDF", file_size(size), pages)
+    if entry:
+        store_json(entry, key, [facts.format, facts.size, facts.pages])
+    return facts
+
+
+def facts_kept(stored: dict[str, Any], key: str) -> Facts | None:
+    match stored.get("value") if stored.get("key") == key else None:
+        case [str(format), str(size), int(pages)]:
+            return Facts(format, size, pages)
+    return None
 
 
 def file_size(size: int) -> str:

@@ -91,7 +91,7 @@ def generate_site(
     edition = settings.edition
     pages = site_pages(catalogue)
     copied = copied_files(project, catalogue, edition, pending)
-    offers = {b.id: offered(b, copied, edition, pending) for b in catalogue.briefings}
+    offers = {b.id: offered(project, b, copied, edition, pending) for b in catalogue.briefings}
     sitemap = SiteMap(
         frozenset([*documents, *copied, *(p.src_uri for p in pages), FEED]),
         settings.site_url,
@@ -133,6 +133,7 @@ def with_citation(page: Page, catalogue: Catalogue, sitemap: SiteMap) -> Page:
 
 
 def offered(
+    project: Project,
     briefing: Briefing,
     copied: Mapping[str, Path | None],
     edition: Edition,
@@ -145,7 +146,9 @@ def offered(
         src_uri = download.site_path(briefing.id)
         if src_uri in pending:
             found.append(Offered(download, src_uri, Pending(src_uri)))
-        elif (path := copied.get(src_uri)) and (facts := download.facts(path)) is not None:
+        elif (path := copied.get(src_uri)) and (
+            facts := download.facts(path, download.kept_facts(project))
+        ) is not None:
             found.append(Offered(download, src_uri, facts))
     return found
 
