@@ -106,8 +106,8 @@ def load_catalogue(
     """Load, validate and render every source; raise `SourceErrors` with all problems found.
 
     With a `cache` folder, a source whose bytes did not change is not parsed again, nor the
-    Markdown of one whose texts did not change rendered again; with `parsed`, a source whose bytes did not change since a load given the same is
-    not parsed or validated again.
+    Markdown of one whose texts did not change rendered again; with `parsed`, a source whose
+    bytes did not change since a load given the same is not parsed or validated again.
     """
     files = list(files)
     sources: list[Source] = []

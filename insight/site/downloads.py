@@ -79,7 +79,7 @@ def pdf_facts(path: Path, kept: Path | None = None) -> Facts | None:
     identity = file_identity(path)
     entry = kept / f"{path.name}.facts.json" if kept and identity else None
     key = ",".join(map(str, identity or ()))
-    if entry and (told := facts_kept(readable_json(entry), key)):
+    if entry and (told := stored_facts(readable_json(entry), key)):
         return told
     size = path.stat().st_size
     import pikepdf  # a tenth of a second: only once a file is read
@@ -96,7 +96,7 @@ def pdf_facts(path: Path, kept: Path | None = None) -> Facts | None:
     return facts
 
 
-def facts_kept(stored: dict[str, Any], key: str) -> Facts | None:
+def stored_facts(stored: dict[str, Any], key: str) -> Facts | None:
     match stored.get("value") if stored.get("key") == key else None:
         case [str(format), str(size), int(pages)]:
             return Facts(format, size, pages)
